@@ -1,0 +1,238 @@
+"""The `plcpilot` command: a thin shell over the API (no logic of its own lives here).
+
+Exit codes (FORMATS.md): 0 valid/passed, 1 invalid/failed, 2 unusable input (PlcPilotError).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from plcpilot import languages
+from plcpilot.diagnostics import CheckReport
+from plcpilot.errors import PlcPilotError
+from plcpilot.sources import DEFAULT_MAX_BYTES, read_source
+from plcpilot.spec import SimulationReport
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Write, check, simulate and verify PLC programs with local LLMs.")
+tasks_app = typer.Typer(no_args_is_help=True, help="Task sets: verify references and tests.")
+app.add_typer(tasks_app, name="tasks")
+out = Console()
+err = Console(stderr=True)
+
+CpuOpt = Annotated[str, typer.Option("--cpu", help="CPU model: fx3u (default) or fx2n.")]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="Language (default: by file ending, "
+                                                            "else fx-il).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
+EncodingOpt = Annotated[str, typer.Option("--encoding", help="Text encoding of the file.")]
+MaxBytesOpt = Annotated[int, typer.Option("--max-bytes", help="Largest input accepted.")]
+
+
+def _language(path: str, lang: str | None):
+    return languages.get(lang) if lang else languages.for_path(Path(path))
+
+
+def _print_check(name: str, report: CheckReport, cpu: str) -> None:
+    verdict = "[green]valid[/]" if report.is_valid else "[red]invalid[/]"
+    tiers = "  ".join(f"{k} {v:.2f}" for k, v in report.tiers.items())
+    out.print(f"[bold]{name}[/]: {verdict} ({report.language}, {cpu.upper()})  {tiers}  "
+              f"overall {report.overall:.3f}")
+    if not (report.errors or report.warnings):
+        return
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for col in ("line", "", "code", "message"):
+        table.add_column(col)
+    for severity, diags, style in (("error", report.errors, "red"),
+                                   ("warning", report.warnings, "yellow")):
+        for d in diags:
+            message = d.message + (f"\n[dim]fix: {d.hint}[/]" if d.hint else "")
+            table.add_row(str(d.line or "-"), f"[{style}]{severity}[/]", d.code, message)
+    out.print(table)
+
+
+@app.command()
+def check(
+    file: Annotated[str, typer.Argument(help="Program file, or - for standard input.")],
+    json_: JsonOpt = False, cpu: CpuOpt = "fx3u", lang: LangOpt = None,
+    encoding: EncodingOpt = "utf-8", max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+) -> None:
+    """Static check: three-tier report (FORMATS.md §2); exit 0 valid, 1 invalid, 2 unusable."""
+    language = _language(file, lang)
+    report = language.check(read_source(file, encoding=encoding, max_bytes=max_bytes), cpu=cpu)
+    if json_:
+        print(report.to_json())
+    else:
+        _print_check(file, report, cpu)
+    raise typer.Exit(0 if report.is_valid else 1)
+
+
+def _print_simulation(report: SimulationReport) -> None:
+    for t in report.tests:
+        mark = "[green]PASS[/]" if t.passed else "[red]FAIL[/]"
+        out.print(f"{mark} {t.name} [dim]({t.scans} scans)[/]")
+        if t.error:
+            out.print(f"     [red]{t.error}[/]")
+        for f in t.failures:
+            span = f" for {f.scans} scan(s) from" if f.kind == "hold" else " at"
+            out.print(f"     {f.name}: expected {f.expected}, got {f.actual}{span} {f.at_ms} ms")
+    for note in report.notes:
+        out.print(f"[yellow]not simulated[/] {note}")
+    total = len(report.tests)
+    passed = sum(t.passed for t in report.tests)
+    out.print(f"[bold]{passed}/{total} tests passed[/]")
+
+
+@app.command()
+def simulate(
+    file: Annotated[str, typer.Argument(help="Program file, or - for standard input.")],
+    tests: Annotated[Path, typer.Option("--tests", help="Task file holding the tests.")],
+    task: Annotated[str | None, typer.Option("--task", help="Task id in the file.")] = None,
+    json_: JsonOpt = False, cpu: CpuOpt = "fx3u", lang: LangOpt = None,
+    trace: Annotated[Path | None, typer.Option("--trace", help="Write every scan to CSV.")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Timing diagram PNG of the first "
+                                                             "test.")] = None,
+    signals: Annotated[str | None, typer.Option("--signals", help="Comma-separated devices to "
+                                                                  "trace/plot.")] = None,
+    max_scans: Annotated[int, typer.Option("--max-scans", help="Bound per test.")] = 500_000,
+    max_seconds: Annotated[float, typer.Option("--max-seconds", help="Wall-time bound per "
+                                                                     "test.")] = 60.0,
+    encoding: EncodingOpt = "utf-8", max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+) -> None:
+    """Run a task's behavioural tests on a program (FORMATS.md §3)."""
+    from plcpilot.spec import Trace, find_task, load_tasks, run_tests
+
+    chosen = find_task(load_tasks(tests), task)
+    if not chosen.tests:
+        raise PlcPilotError(f"task {chosen.id!r} has no tests")
+    language = languages.get(lang) if lang else languages.get(chosen.language)
+    source = read_source(file, encoding=encoding, max_bytes=max_bytes)
+    factory = language.simulator(source, cpu=cpu)
+    recorder = None
+    if trace or plot:
+        names = ([s.strip() for s in signals.split(",") if s.strip()] if signals else
+                 _default_signals(chosen, factory()))
+        recorder = Trace(names)
+    report = run_tests(factory, chosen.tests, task=chosen.id, trace=recorder,
+                       max_scans=max_scans, max_seconds=max_seconds)
+    if recorder and trace:
+        recorder.write_csv(trace)
+    if recorder and plot:
+        recorder.plot(plot)
+    if json_:
+        print(report.to_json())
+    else:
+        _print_simulation(report)
+        if trace:
+            out.print(f"[dim]trace: {trace}[/]")
+        if plot:
+            out.print(f"[dim]timing diagram: {plot}[/]")
+    raise typer.Exit(0 if report.passed else 1)
+
+
+def _default_signals(task, machine) -> list[str]:
+    """The devices the tests name, then the program's own bit devices."""
+    named: dict[str, None] = {}
+    for test in task.tests:
+        for e in test.timeline:
+            for name in e.set_ or e.expect or e.hold or {}:
+                named.setdefault(name.upper())
+    for name in machine.signals():
+        named.setdefault(name)
+    return list(named)[:16]
+
+
+@tasks_app.command("verify")
+def tasks_verify(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Task files or folders (default: the "
+                                                           "shipped FX task set).")] = None,
+    cpu: CpuOpt = "fx3u", json_: JsonOpt = False,
+    show: Annotated[int, typer.Option("--show", help="Problems listed per failing task.")] = 3,
+) -> None:
+    """Check every reference and run every test; print a table per category."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from plcpilot.paths import shipped_tasks
+    from plcpilot.spec import load_tasks
+    from plcpilot.verify import by_category, verify_tasks
+
+    tasks = [t for p in (paths or [shipped_tasks()]) for t in load_tasks(p)]
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err, transient=True, disable=json_) as bar:
+        job = bar.add_task("verifying", total=len(tasks))
+        verdicts = verify_tasks(tasks, cpu, progress=lambda v: bar.advance(job))
+    if json_:
+        import json
+
+        print(json.dumps([v.model_dump() for v in verdicts], indent=2))
+    else:
+        table = Table(title=f"{len(tasks)} tasks", header_style="bold")
+        for col in ("category", "tasks", "reference valid", "tests passed", "tasks passed", "s"):
+            table.add_column(col, justify="left" if col == "category" else "right")
+        for cat, r in by_category(verdicts).items():
+            style = "bold" if cat == "all" else ""
+            table.add_row(cat, str(r["tasks"]), f"{r['valid']}/{r['tasks']}",
+                          f"{r['tests_passed']}/{r['tests']}", f"{r['passed']}/{r['tasks']}",
+                          f"{r['seconds']:.2f}", style=style)
+        out.print(table)
+        for v in verdicts:
+            if not v.passed:
+                out.print(f"[red]FAIL[/] {v.id}")
+                for p in v.problems[:show]:
+                    out.print(f"     {p}")
+            for note in v.notes:
+                out.print(f"[yellow]not simulated[/] {v.id}: {note}")
+    raise typer.Exit(0 if all(v.passed for v in verdicts) else 1)
+
+
+@tasks_app.command("mutate")
+def tasks_mutate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Task files or folders (default: the "
+                                                           "shipped FX task set).")] = None,
+    cpu: CpuOpt = "fx3u",
+) -> None:
+    """Mutation check: swap inputs, change presets; list mutants the tests fail to kill."""
+    from plcpilot.paths import shipped_tasks
+    from plcpilot.spec import load_tasks
+    from plcpilot.verify import mutation_check
+
+    tasks = [t for p in (paths or [shipped_tasks()]) for t in load_tasks(p)]
+    outcomes = [o for t in tasks for o in mutation_check(t, cpu)]
+    survivors = [o for o in outcomes if not o.killed and not o.exempt]
+    for o in survivors:
+        out.print(f"[red]survived[/] {o.task}: {o.mutant}")
+    killed = sum(o.killed for o in outcomes)
+    exempt = sum(o.exempt and not o.killed for o in outcomes)
+    out.print(f"[bold]{killed}/{len(outcomes)} mutants killed[/], {exempt} declared equivalent, "
+              f"{len(survivors)} surviving, over {len(tasks)} tasks")
+    raise typer.Exit(1 if survivors else 0)
+
+
+@app.command()
+def explain(code: Annotated[str, typer.Argument(help="Diagnostic code, e.g. stack-unbalanced.")]):
+    """What a diagnostic code means and how to fix it."""
+    from plcpilot.diagnostics import explain as lookup
+
+    c = lookup(code)
+    out.print(f"[bold]{c.code}[/] ({c.severity}): {c.title}\n{c.explanation}\n[green]fix:[/] "
+              f"{c.hint}")
+
+
+@app.command("languages")
+def list_languages() -> None:
+    """The installed languages (built-in and plug-ins)."""
+    for name, lang in sorted(languages.load_all().items()):
+        out.print(f"{name:8} {lang.title}  [dim]({', '.join(lang.suffixes)})[/]")
+
+
+def main() -> None:
+    try:
+        app()
+    except PlcPilotError as e:
+        err.print(f"[red]error:[/] {e}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,269 @@
+"""FX IL static checker: an ordered list of small rules that each collect every diagnostic.
+
+The tiers and `paper_valid` follow the three-tier checker of the FX-IL RAG benchmark (FORMATS.md
+§2); `is_valid` also counts our own structural errors (MPS never popped, unjoined blocks, STL/MC
+pairing, missing END ...), which a real FX programming tool rejects too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from plcpilot.diagnostics import CheckReport, Diagnostic
+from plcpilot.fxil.codes import CODES
+from plcpilot.fxil.devices import CPUS, Operand, in_range, range_text
+from plcpilot.fxil.instructions import CONST, TIMER_COUNTER, table_for
+from plcpilot.fxil.parser import Program, Statement, parse
+from plcpilot.fxil.structure import Finding, Layout, analyse
+
+# paper's hard errors (the rest of our errors do not make a program invalid in the paper's terms)
+PAPER_ERRORS = frozenset({"unknown-mnemonic", "operand-count", "operand-syntax", "operand-range",
+                          "octal-digit", "first-not-load", "bad-label"})
+BITS32 = 200  # C200 and up are 32-bit counters
+
+
+@dataclass
+class Context:
+    program: Program
+    cpu: str
+    layout: Layout
+    structure: list[Finding]  # what the structure walk found (it also made `layout`)
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, line: int | None, code: str, message: str) -> None:
+        self.findings.append(Finding(line, code, message))
+
+
+def _operand_kinds(kinds: frozenset[str]) -> str:
+    return ", ".join(sorted(kinds))
+
+
+def operand_problems(st: Statement, cpu: str) -> list[tuple[str, str]]:
+    """(code, message) for each operand problem of a recognised statement."""
+    instr = st.mnemonic.instr
+    specs = instr.operands
+    problems: list[tuple[str, str]] = []
+    if not instr.required <= len(st.args) <= len(specs):
+        want = (f"{instr.required}-{len(specs)}" if instr.required != len(specs)
+                else str(len(specs)))
+        problems.append(("operand-count",
+                         f"{st.word} expects {want} operands, got {len(st.args)}"))
+    wide = st.mnemonic.d32
+    for k, (op, err) in enumerate(zip(st.operands, st.operand_errors, strict=True)):
+        if err is not None:
+            problems.append((err.code, str(err)))
+            continue
+        if k >= len(specs):
+            continue
+        if op.kind not in specs[k]:
+            problems.append(("operand-device", f"{st.word} operand {k + 1} cannot be {op.text}; "
+                                               f"allowed: {_operand_kinds(specs[k])}"))
+        elif not in_range(op, cpu):
+            problems.append(("operand-range", f"{op.text} does not exist on {cpu.upper()} "
+                                              f"({range_text(op.base, cpu)})"))
+        elif op.kind in CONST and (msg := _constant_problem(op, wide)):
+            problems.append(("constant-range", msg))
+    if instr.sem == "out" and st.operands and st.operands[0] is not None:
+        problems += _out_problems(st)
+    return problems
+
+
+def _constant_problem(op: Operand, wide: bool) -> str | None:
+    bits = 32 if wide else 16
+    if op.kind == "H":
+        return None if op.index < 2**bits else f"{op.text} exceeds {bits} bits"
+    lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    return None if lo <= op.index <= hi else f"{op.text} is outside K{lo}..K{hi}"
+
+
+def _out_problems(st: Statement) -> list[tuple[str, str]]:
+    coil = st.operands[0]
+    if coil.kind not in TIMER_COUNTER:
+        if len(st.args) > 1:
+            return [("operand-count", f"OUT {coil.text} takes no preset")]
+        return []
+    if len(st.args) < 2:
+        unit = "K50 = 5 s for a 100 ms timer" if coil.kind == "T" else "K10 = ten counts"
+        return [("missing-preset", f"OUT {coil.text} needs a preset ({unit})")]
+    preset = st.operands[1]
+    if preset is None or preset.kind != "K":
+        return []
+    wide = coil.kind == "C" and coil.index >= BITS32
+    limit = 2**31 - 1 if wide else 32767
+    low = -limit - 1 if wide else 0
+    if not low <= preset.index <= limit:
+        return [("constant-range", f"preset {preset.text} of {coil.text} is outside K{low}..K{limit}")]
+    return []
+
+
+# ---- rules: each takes the context and adds findings ------------------------------------
+
+def rule_no_code(ctx: Context) -> None:
+    """`Motor runs when …` alone -> no-code; `LD X0` -> nothing."""
+    if not ctx.program.statements:
+        skipped = len(ctx.program.prose)
+        ctx.add(None, "no-code", "no FX IL instructions found"
+                + (f" ({skipped} prose lines skipped)" if skipped else ""))
+
+
+def rule_labels(ctx: Context) -> None:
+    """`2:` -> bad-label; `P2` twice -> duplicate-pointer; `P2` once -> nothing."""
+    seen: dict[int, int] = {}
+    for label in ctx.program.labels:
+        if label.pointer is None:
+            ctx.add(label.line, "bad-label", f"label {label.text!r} is not FX syntax; "
+                                             f"write P{label.text.rstrip(':').strip()}")
+        elif label.pointer in seen:
+            ctx.add(label.line, "duplicate-pointer",
+                    f"P{label.pointer} already marks line {seen[label.pointer]}")
+        else:
+            seen[label.pointer] = label.line
+
+
+def rule_mnemonics(ctx: Context) -> None:
+    """`BSET D0 K4` -> unknown-mnemonic; `MEP` on FX2N -> not-on-cpu."""
+    table = table_for(ctx.cpu)
+    for st in ctx.program.statements:
+        if st.mnemonic is None:
+            ctx.add(st.line, "unknown-mnemonic", f"{st.word} is not an FX instruction")
+        elif st.mnemonic.instr.name not in table:
+            ctx.add(st.line, "not-on-cpu", f"{st.word} is not available on {ctx.cpu.upper()}")
+
+
+def rule_operands(ctx: Context) -> None:
+    """`OUT X0` -> operand-device; `LD X8` -> octal-digit; `OUT T0` -> missing-preset."""
+    for st in ctx.program.statements:
+        if st.mnemonic is not None:
+            for code, message in operand_problems(st, ctx.cpu):
+                ctx.add(st.line, code, message)
+
+
+def rule_structure(ctx: Context) -> None:
+    """`LD X0 / LD X1 / OUT Y0` -> block-stack; `LD X0 / MPS / OUT Y0 / END` -> stack-unbalanced."""
+    ctx.findings += ctx.structure
+
+
+def rule_end(ctx: Context) -> None:
+    """A program without END -> missing-end; `… / END` -> nothing."""
+    if ctx.program.statements and ctx.layout.end is None:
+        ctx.add(ctx.program.statements[-1].line, "missing-end", "the program has no END")
+
+
+def rule_after_end(ctx: Context) -> None:
+    """`END / LD X0 / OUT Y0` -> after-end."""
+    end = ctx.layout.end
+    rest = ctx.program.statements[end + 1:] if end is not None else []
+    if rest:
+        ctx.add(rest[0].line, "after-end",
+                f"{len(rest)} instruction(s) after END (lines {rest[0].line}-{rest[-1].line}) "
+                "never run")
+
+
+def rule_pointers(ctx: Context) -> None:
+    """`CALL P1` with no `P1` label -> undefined-pointer (CJ P63 jumps to END)."""
+    for st in ctx.program.statements:
+        if st.mnemonic and st.mnemonic.instr.sem in ("cj", "call") and st.operands:
+            op = st.operands[0]
+            if op is None or op.kind != "P" or op.index in ctx.program.label_at:
+                continue
+            if st.mnemonic.instr.sem == "cj" and op.index == 63:
+                continue
+            ctx.add(st.line, "undefined-pointer", f"{st.word} P{op.index}: no label P{op.index}")
+
+
+def rule_coils(ctx: Context) -> None:
+    """`OUT Y0` twice -> double-coil; `SET M0` and `OUT M0` -> set-and-out;
+    `OUT T0 K10` twice -> timer-twice. The same coil in two different STL steps is allowed."""
+    outs: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
+    latched: dict[str, int] = {}
+    end = ctx.layout.end if ctx.layout.end is not None else len(ctx.program.statements)
+    for i, st in enumerate(ctx.program.statements[:end]):
+        if not st.mnemonic or not st.operands or st.operands[0] is None:
+            continue
+        op, sem = st.operands[0], st.mnemonic.instr.sem
+        if sem == "out" and op.kind in "YMTC":
+            outs[op.name()].append((st.line, ctx.layout.step_of[i]))
+        elif sem in ("set", "rst") and op.kind in "YM":
+            latched.setdefault(op.name(), st.line)
+    for name, places in outs.items():
+        steps = [step for _, step in places]
+        if len(places) > 1 and (None in steps or len(set(steps)) < len(steps)):
+            code = "timer-twice" if name[0] in "TC" else "double-coil"
+            lines = ", ".join(str(line) for line, _ in places)
+            ctx.add(places[-1][0], code, f"{name} is driven by OUT {len(places)} times "
+                                         f"(lines {lines})")
+        if name in latched:
+            ctx.add(places[0][0], "set-and-out",
+                    f"{name} is driven by OUT (line {places[0][0]}) and SET/RST "
+                    f"(line {latched[name]})")
+
+
+def rule_prose(ctx: Context) -> None:
+    """A sentence between instructions -> prose-skipped (one warning naming the lines)."""
+    prose = ctx.program.prose
+    if prose and ctx.program.statements:
+        shown = ", ".join(map(str, prose[:10])) + (" …" if len(prose) > 10 else "")
+        ctx.add(prose[0], "prose-skipped", f"{len(prose)} line(s) read as prose and skipped: "
+                                           f"{shown}")
+
+
+RULES: list[Callable[[Context], None]] = [
+    rule_no_code, rule_labels, rule_mnemonics, rule_operands, rule_structure, rule_end,
+    rule_after_end, rule_pointers, rule_coils, rule_prose,
+]
+
+
+def _tiers(ctx: Context, codes_by_line: dict[int | None, set[str]]) -> dict[str, float]:
+    sts = ctx.program.statements
+    table = table_for(ctx.cpu)
+    units = len(sts) + sum(1 for lb in ctx.program.labels if lb.pointer is None)
+    recognised = [st for st in sts if st.mnemonic and st.mnemonic.instr.name in table]
+    well_formed = [st for st in recognised if not operand_problems(st, ctx.cpu)]
+    codes = {c for cs in codes_by_line.values() for c in cs}
+    y_outs = [st.operands[0].name() for st in sts[: (ctx.layout.end or len(sts)) + 1]
+              if st.mnemonic and st.mnemonic.instr.sem == "out" and st.operands
+              and st.operands[0] is not None and st.operands[0].kind == "Y"]
+    invariants = [
+        any(st.mnemonic and st.mnemonic.instr.name in ("END", "FEND") for st in sts),
+        bool(sts) and "first-not-load" not in codes,
+        "stack-unbalanced" not in codes,
+        len(y_outs) == len(set(y_outs)),
+    ]
+    return {
+        "lexical": round(len(recognised) / units, 3) if units else 0.0,
+        "syntactic": round(len(well_formed) / len(recognised), 3) if recognised else 0.0,
+        "semantic": round(sum(invariants) / len(invariants), 3) if sts else 0.0,
+    }
+
+
+def check_program(program: Program, cpu: str = "fx3u") -> CheckReport:
+    if cpu not in CPUS:
+        from plcpilot.errors import PlcPilotError
+
+        raise PlcPilotError(f"unknown CPU {cpu!r}; choose one of {', '.join(CPUS)}")
+    ctx = Context(program, cpu, *analyse(program))
+    for rule in RULES:
+        rule(ctx)
+    ctx.findings.sort(key=lambda f: (f.line or 0))
+    errors, warnings = [], []
+    by_line: dict[int | None, set[str]] = defaultdict(set)
+    for f in ctx.findings:
+        by_line[f.line].add(f.code)
+        code = CODES[f.code]
+        diag = Diagnostic(line=f.line, code=f.code, message=f.message, hint=code.hint)
+        (errors if code.severity == "error" else warnings).append(diag)
+    tiers = _tiers(ctx, by_line)
+    return CheckReport(
+        language="fx-il", is_valid=not errors, tiers=tiers,
+        overall=round(sum(tiers.values()) / 3, 3), errors=errors, warnings=warnings,
+        paper_valid=bool(program.statements) and not any(e.code in PAPER_ERRORS for e in errors),
+        stats={"instructions": len(program.statements), "prose_lines": len(program.prose),
+               "labels": len(program.labels)},
+    )
+
+
+def check(text: str, cpu: str = "fx3u") -> CheckReport:
+    return check_program(parse(text), cpu)
+

@@ -1,0 +1,110 @@
+"""FX device memory and typed accessors (readers, writers, bits) built once per operand.
+
+Accessors are closures over the device arrays, so the simulator's hot path is a list lookup,
+not a name lookup. Words are signed 16-bit; a 32-bit operand is the pair Dn (low), Dn+1 (high).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from plcpilot.fxil.devices import SIZES, Operand
+
+Reader = Callable[[], int]
+Writer = Callable[[int], None]
+
+
+def s16(v: int) -> int:
+    v &= 0xFFFF
+    return v - 0x10000 if v & 0x8000 else v
+
+
+def s32(v: int) -> int:
+    v &= 0xFFFFFFFF
+    return v - 0x100000000 if v & 0x80000000 else v
+
+
+class Memory:
+    def __init__(self) -> None:
+        self.X = [0] * SIZES["X"]  # input image (read at scan start)
+        self.x_ext = [0] * SIZES["X"]  # input terminals, written by tests
+        self.Y = [0] * SIZES["Y"]
+        self.M = [0] * SIZES["M"]
+        self.S = [0] * SIZES["S"]
+        self.T = [0] * SIZES["T"]  # timer contacts
+        self.C = [0] * SIZES["C"]  # counter contacts
+        self.TV = [0] * SIZES["T"]  # timer current values
+        self.CV = [0] * SIZES["C"]  # counter current values
+        self.D = [0] * SIZES["D"]
+        self.V = [0] * SIZES["V"]
+        self.Z = [0] * SIZES["Z"]
+
+    def bits(self, letter: str) -> list[int]:
+        """The array holding bit device `letter` (T/C: contacts)."""
+        return getattr(self, letter)
+
+    def words(self, letter: str) -> list[int]:
+        return {"D": self.D, "T": self.TV, "C": self.CV, "V": self.V, "Z": self.Z}[letter]
+
+    # -- word access -------------------------------------------------------------------
+    def reader(self, op: Operand, wide: bool = False) -> Reader:
+        if op.kind in ("K", "H"):
+            value = op.index
+            if op.kind == "H":
+                value = s32(value) if wide else s16(value)
+            return lambda: value
+        if op.digits:
+            return self._digits_reader(op, wide)
+        arr, i = self.words(op.kind), op.index
+        if op.kind == "C" and i >= 200:  # 32-bit counters hold 32-bit values
+            return (lambda: arr[i]) if wide else (lambda: s16(arr[i]))
+        if wide:
+            return lambda: s32((arr[i + 1] & 0xFFFF) << 16 | (arr[i] & 0xFFFF))
+        return lambda: arr[i]
+
+    def writer(self, op: Operand, wide: bool = False) -> Writer:
+        if op.digits:
+            return self._digits_writer(op, wide)
+        arr, i = self.words(op.kind), op.index
+        if op.kind == "C" and i >= 200:
+            def write_c32(v: int) -> None:
+                arr[i] = s32(v)
+            return write_c32
+        if wide:
+            def write32(v: int) -> None:
+                arr[i] = s16(v)
+                arr[i + 1] = s16(v >> 16)
+            return write32
+
+        def write16(v: int) -> None:
+            arr[i] = s16(v)
+        return write16
+
+    def _digits_reader(self, op: Operand, wide: bool) -> Reader:
+        arr, start, width = self.bits(op.base), op.index, op.digits * 4
+        sign = s32 if width == 32 else s16 if width == 16 else (lambda v: v)
+
+        def read() -> int:
+            v = 0
+            for k in range(width - 1, -1, -1):
+                v = (v << 1) | arr[start + k]
+            return sign(v)
+        return read
+
+    def _digits_writer(self, op: Operand, wide: bool) -> Writer:
+        arr, start, width = self.bits(op.base), op.index, op.digits * 4
+
+        def write(v: int) -> None:
+            for k in range(width):
+                arr[start + k] = (v >> k) & 1
+        return write
+
+    def clear(self, op: Operand) -> None:
+        """RST/ZRST semantics for one device: bits off; timers/counters value and contact 0."""
+        if op.kind in "TC":
+            self.bits(op.kind)[op.index] = 0
+            self.words(op.kind)[op.index] = 0
+        elif op.kind in "XYMS":
+            self.bits(op.kind)[op.index] = 0
+        else:
+            self.words(op.kind)[op.index] = 0

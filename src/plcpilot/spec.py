@@ -1,0 +1,288 @@
+"""Behavioural tests: task files and timelines (FORMATS.md §1), run on any language's Machine.
+
+The timeline semantics are language-neutral: scans of `scan_ms` from power-on, events in time
+order, `set` writes from outside, `expect` compares now, `hold` compares after every scan in a
+window. A language supplies a `Machine`; this module owns time, bounds and verdicts.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from plcpilot.errors import PlcPilotError, SimulationLimit
+
+Value = int | bool
+
+
+class Machine(Protocol):
+    def scan(self, now_ms: int, scan_ms: int) -> None: ...
+    def read(self, name: str) -> int: ...
+    def write(self, name: str, value: int) -> None: ...
+    @property
+    def notes(self) -> list[str]: ...
+    def signals(self) -> list[str]: ...
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    at_ms: int | None = Field(None, ge=0)
+    set_: dict[str, Value] | None = Field(None, alias="set")
+    expect: dict[str, Value] | None = None
+    from_ms: int | None = Field(None, ge=0)
+    to_ms: int | None = Field(None, ge=0)
+    hold: dict[str, Value] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Event:
+        point = self.at_ms is not None
+        window = self.hold is not None
+        if point == window:
+            raise ValueError("an event is either {at_ms, set/expect} or {from_ms, to_ms, hold}")
+        if point and not (self.set_ or self.expect):
+            raise ValueError(f"event at {self.at_ms} ms has neither set nor expect")
+        if window and (self.from_ms is None or self.to_ms is None or self.to_ms <= self.from_ms):
+            raise ValueError("a hold needs from_ms < to_ms")
+        return self
+
+    @property
+    def end_ms(self) -> int:
+        return self.to_ms if self.hold is not None else self.at_ms
+
+
+class Test(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    scan_ms: int = Field(10, gt=0)
+    timeline: list[Event] = Field(min_length=1)
+
+
+class Task(BaseModel):
+    model_config = ConfigDict(extra="allow")  # FORMATS.md: new optional fields are welcome
+
+    id: str
+    language: str = "fx-il"
+    category: str = ""
+    prompt: str
+    io: dict[str, str] = Field(default_factory=dict)
+    reference: str | None = None
+    tests: list[Test] = Field(default_factory=list)
+
+
+class Failure(BaseModel):
+    at_ms: int
+    name: str
+    expected: Value
+    actual: Value
+    kind: str | None = None  # "hold" for window checks
+    scans: int | None = None  # hold: how many scans mismatched
+
+
+class TestResult(BaseModel):
+    name: str
+    passed: bool
+    failures: list[Failure] = Field(default_factory=list)
+    error: str | None = None  # the run could not finish (bound hit, watchdog)
+    scans: int = 0
+    notes: list[str] = Field(default_factory=list)  # instructions run but not simulated
+
+
+class SimulationReport(BaseModel):
+    """FORMATS.md §3; `task`, `notes` and `error` are our extensions."""
+
+    passed: bool
+    tests: list[TestResult]
+    task: str | None = None
+    notes: list[str] = Field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(exclude_none=True), indent=2)
+
+
+# ---- task files --------------------------------------------------------------------------
+
+def _records(path: Path) -> list[Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise PlcPilotError(f"{path}: cannot read task file ({e})") from None
+    try:
+        if path.suffix == ".jsonl":
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as e:
+        raise PlcPilotError(f"{path}: not valid {path.suffix[1:].upper() or 'YAML'}: {e}") from None
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise PlcPilotError(f"{path}: a task file holds a list of tasks")
+    return data
+
+
+TASK_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
+
+
+def task_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.suffix in TASK_SUFFIXES)
+        if not files:
+            raise PlcPilotError(f"{path}: no task files (*.yaml, *.json, *.jsonl) in it")
+        return files
+    if not path.exists():
+        raise PlcPilotError(f"{path}: no such file or directory")
+    return [path]
+
+
+def load_tasks(path: Path | str) -> list[Task]:
+    """Tasks from a YAML/JSON/JSONL file or a directory of them; ids unique per file."""
+    tasks: list[Task] = []
+    for file in task_files(Path(path)):
+        seen: set[str] = set()
+        for k, record in enumerate(_records(file)):
+            try:
+                task = Task.model_validate(record)
+            except ValidationError as e:
+                problem = e.errors()[0]
+                where = ".".join(str(x) for x in problem["loc"])
+                raise PlcPilotError(
+                    f"{file}: task #{k + 1} ({record.get('id', '?') if isinstance(record, dict) else '?'}): "
+                    f"{where}: {problem['msg']}") from None
+            if task.id in seen:
+                raise PlcPilotError(f"{file}: task id {task.id!r} appears twice")
+            seen.add(task.id)
+            tasks.append(task)
+    return tasks
+
+
+def find_task(tasks: list[Task], task_id: str | None) -> Task:
+    if task_id is None:
+        if len(tasks) == 1:
+            return tasks[0]
+        raise PlcPilotError(f"the task file holds {len(tasks)} tasks; choose one with --task ID")
+    for t in tasks:
+        if t.id == task_id:
+            return t
+    import difflib
+
+    close = difflib.get_close_matches(task_id, [t.id for t in tasks], n=3)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    raise PlcPilotError(f"no task {task_id!r} in the task file.{hint}")
+
+
+# ---- running a timeline ------------------------------------------------------------------
+
+class Trace:
+    """Values of chosen signals after every scan: CSV for tools, PNG timing diagram for people."""
+
+    def __init__(self, signals: list[str]):
+        self.signals = signals
+        self.rows: list[tuple[str, int, list[int]]] = []
+
+    def record(self, test: str, t_ms: int, machine: Machine) -> None:
+        self.rows.append((test, t_ms, [int(machine.read(s)) for s in self.signals]))
+
+    def write_csv(self, path: Path) -> None:
+        import csv
+
+        with open(path, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["test", "time_ms", *self.signals])
+            for test, t, values in self.rows:
+                w.writerow([test, t, *values])
+
+    def plot(self, path: Path, test: str | None = None) -> None:
+        from plcpilot.plots import timing_diagram
+
+        rows = [r for r in self.rows if test is None or r[0] == test]
+        if not rows:
+            raise PlcPilotError("nothing traced to plot")
+        first = rows[0][0]
+        rows = [r for r in rows if r[0] == first]
+        timing_diagram([t for _, t, _ in rows], self.signals,
+                       [[v[k] for _, _, v in rows] for k in range(len(self.signals))],
+                       title=first, path=path)
+
+
+def _same(expected: Value, actual: int) -> bool:
+    return int(expected) == int(actual)
+
+
+def run_test(new_machine: Callable[[], Machine], test: Test, *, max_scans: int = 500_000,
+             max_seconds: float = 60.0, trace: Trace | None = None) -> TestResult:
+    """Run one test on a fresh machine (power-on state)."""
+    machine = new_machine()
+    dt = test.scan_ms
+    points = sorted((e for e in test.timeline if e.hold is None), key=lambda e: e.at_ms)
+    holds = [e for e in test.timeline if e.hold is not None]
+    end = max(e.end_ms for e in test.timeline)
+    needed = -(-end // dt)
+    result = TestResult(name=test.name, passed=False)
+    if needed > max_scans:
+        result.error = (f"the timeline runs to {end} ms = {needed} scans of {dt} ms, over the "
+                        f"limit of {max_scans} scans (raise it with --max-scans)")
+        return result
+    names = {n for e in test.timeline for n in (e.set_ or e.expect or e.hold or {})}
+    for name in sorted(names):
+        machine.read(name)  # unknown names fail before anything runs
+    hold_failures: dict[tuple[int, str], Failure] = {}
+    started = time.monotonic()
+    k = 0
+
+    def run_until(t_ms: int) -> None:
+        nonlocal k
+        while k * dt < t_ms:
+            now = k * dt
+            machine.scan(now, dt)
+            k += 1
+            if trace is not None:
+                trace.record(test.name, now, machine)
+            for h, hold in enumerate(holds):
+                if hold.from_ms <= now < hold.to_ms:
+                    for name, want in hold.hold.items():
+                        got = machine.read(name)
+                        if not _same(want, got):
+                            f = hold_failures.setdefault((h, name), Failure(
+                                at_ms=now, name=name, expected=want, actual=got, kind="hold",
+                                scans=0))
+                            f.scans += 1
+            if k % 2000 == 0 and time.monotonic() - started > max_seconds:
+                raise SimulationLimit(f"stopped after {max_seconds:g} s of wall time at "
+                                   f"{now} ms of {end} ms (raise it with --max-seconds)")
+
+    failures: list[Failure] = []
+    try:
+        for event in points:
+            run_until(event.at_ms)
+            for name, value in (event.set_ or {}).items():
+                machine.write(name, int(value))
+            for name, want in (event.expect or {}).items():
+                got = machine.read(name)
+                if not _same(want, got):
+                    failures.append(Failure(at_ms=event.at_ms, name=name, expected=want,
+                                            actual=got))
+        run_until(end)
+    except SimulationLimit as e:
+        result.error = str(e)
+    failures += hold_failures.values()
+    failures.sort(key=lambda f: f.at_ms)
+    result.failures = failures
+    result.scans = k
+    result.notes = machine.notes
+    result.passed = not failures and result.error is None
+    return result
+
+
+def run_tests(new_machine: Callable[[], Machine], tests: Iterable[Test], *,
+              task: str | None = None, trace: Trace | None = None, **bounds) -> SimulationReport:
+    results = [run_test(new_machine, test, trace=trace, **bounds) for test in tests]
+    notes = sorted({note for r in results for note in r.notes})
+    return SimulationReport(passed=all(r.passed for r in results) and bool(results),
+                            tests=results, task=task, notes=notes)

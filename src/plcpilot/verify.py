@@ -1,0 +1,117 @@
+"""Verify a task set: every reference passes its language's checker and all of its tests.
+
+This is what `plcpilot tasks verify` runs, and what the task-set test enforces.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from pydantic import BaseModel, Field
+
+from plcpilot import languages
+from plcpilot.errors import PlcPilotError
+from plcpilot.spec import SimulationReport, Task, run_tests
+
+
+class TaskVerdict(BaseModel):
+    id: str
+    category: str
+    valid: bool
+    passed: bool
+    tests: int
+    tests_passed: int
+    seconds: float
+    problems: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+def simulate_task(source: str, task: Task, cpu: str = "fx3u", **bounds) -> SimulationReport:
+    """Run a task's tests on `source` (raises PlcPilotError if the program cannot run)."""
+    factory = languages.get(task.language).simulator(source, cpu=cpu)
+    return run_tests(factory, task.tests, task=task.id, **bounds)
+
+
+def verify_task(task: Task, cpu: str = "fx3u") -> TaskVerdict:
+    started = time.perf_counter()
+    verdict = TaskVerdict(id=task.id, category=task.category or "-", valid=False, passed=False,
+                          tests=len(task.tests), tests_passed=0, seconds=0.0)
+    if task.reference is None:
+        verdict.problems.append("no reference program")
+    else:
+        report = languages.get(task.language).check(task.reference, cpu=cpu)
+        verdict.valid = report.is_valid
+        verdict.problems += [f"line {e.line}: {e.code}: {e.message}" for e in report.errors]
+        if report.is_valid:
+            try:
+                sim = simulate_task(task.reference, task, cpu)
+            except PlcPilotError as e:
+                verdict.problems.append(str(e))
+            else:
+                verdict.tests_passed = sum(t.passed for t in sim.tests)
+                verdict.passed = sim.passed
+                verdict.notes = sim.notes
+                for t in sim.tests:
+                    if t.error:
+                        verdict.problems.append(f"{t.name}: {t.error}")
+                    for f in t.failures[:3]:
+                        verdict.problems.append(
+                            f"{t.name}: at {f.at_ms} ms {f.name} expected {f.expected}, "
+                            f"got {f.actual}")
+        if not task.tests:
+            verdict.problems.append("no behavioural tests")
+    verdict.seconds = time.perf_counter() - started
+    return verdict
+
+
+def verify_tasks(tasks: Iterable[Task], cpu: str = "fx3u",
+                 progress: Callable[[TaskVerdict], None] | None = None) -> list[TaskVerdict]:
+    out = []
+    for task in tasks:
+        v = verify_task(task, cpu)
+        out.append(v)
+        if progress:
+            progress(v)
+    return out
+
+
+class MutantOutcome(BaseModel):
+    task: str
+    mutant: str
+    killed: bool
+    exempt: bool = False
+
+
+def mutation_check(task: Task, cpu: str = "fx3u") -> list[MutantOutcome]:
+    """Run the task's tests on each mutant of its reference; a surviving mutant is a weak test."""
+    from plcpilot.fxil.mutate import mutants
+
+    if task.language != "fx-il" or not task.reference or not task.tests:
+        return []
+    exempt = set(getattr(task, "equivalent_mutants", None) or [])
+    outcomes = []
+    for description, source in mutants(task.reference):
+        try:
+            killed = not simulate_task(source, task, cpu).passed
+        except PlcPilotError:
+            killed = True  # the mutant does not even run
+        outcomes.append(MutantOutcome(task=task.id, mutant=description, killed=killed,
+                                      exempt=description in exempt))
+    return outcomes
+
+
+def by_category(verdicts: list[TaskVerdict]) -> dict[str, dict[str, float]]:
+    rows: dict[str, dict[str, float]] = defaultdict(
+        lambda: {"tasks": 0, "valid": 0, "passed": 0, "tests": 0, "tests_passed": 0, "seconds": 0.0})
+    for v in verdicts:
+        for key in (v.category, "all"):
+            r = rows[key]
+            r["tasks"] += 1
+            r["valid"] += v.valid
+            r["passed"] += v.passed
+            r["tests"] += v.tests
+            r["tests_passed"] += v.tests_passed
+            r["seconds"] += v.seconds
+    return dict(sorted(rows.items(), key=lambda kv: (kv[0] == "all", kv[0])))
