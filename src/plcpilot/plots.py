@@ -1,4 +1,4 @@
-"""Plots people would rather look at than read. matplotlib with the Agg backend: no screen needed."""
+"""Plots people would rather look at than read (matplotlib, Agg backend: no screen needed)."""
 
 from __future__ import annotations
 

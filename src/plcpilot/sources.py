@@ -29,8 +29,9 @@ def read_source(path: str | Path, *, encoding: str = "utf-8",
             size = p.stat().st_size
             if size > max_bytes:
                 raise PlcPilotError(
-                    f"{p} is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit for a "
-                    "program (an FX3U holds 64 000 steps); raise it with --max-bytes if you mean it")
+                    f"{p} is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit for "
+                    "a program (an FX3U holds 64 000 steps); raise it with --max-bytes if you "
+                    "mean it")
             data = p.read_bytes()
         except FileNotFoundError:
             raise PlcPilotError(f"{p}: no such file") from None

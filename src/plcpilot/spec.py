@@ -152,9 +152,9 @@ def load_tasks(path: Path | str) -> list[Task]:
             except ValidationError as e:
                 problem = e.errors()[0]
                 where = ".".join(str(x) for x in problem["loc"])
+                name = record.get("id", "?") if isinstance(record, dict) else "?"
                 raise PlcPilotError(
-                    f"{file}: task #{k + 1} ({record.get('id', '?') if isinstance(record, dict) else '?'}): "
-                    f"{where}: {problem['msg']}") from None
+                    f"{file}: task #{k + 1} ({name}): {where}: {problem['msg']}") from None
             if task.id in seen:
                 raise PlcPilotError(f"{file}: task id {task.id!r} appears twice")
             seen.add(task.id)

@@ -103,8 +103,8 @@ def mutation_check(task: Task, cpu: str = "fx3u") -> list[MutantOutcome]:
 
 
 def by_category(verdicts: list[TaskVerdict]) -> dict[str, dict[str, float]]:
-    rows: dict[str, dict[str, float]] = defaultdict(
-        lambda: {"tasks": 0, "valid": 0, "passed": 0, "tests": 0, "tests_passed": 0, "seconds": 0.0})
+    keys = ("tasks", "valid", "passed", "tests", "tests_passed", "seconds")
+    rows: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(keys, 0))
     for v in verdicts:
         for key in (v.category, "all"):
             r = rows[key]

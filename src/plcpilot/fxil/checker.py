@@ -63,7 +63,7 @@ def operand_problems(st: Statement, cpu: str) -> list[tuple[str, str]]:
         elif not in_range(op, cpu):
             problems.append(("operand-range", f"{op.text} does not exist on {cpu.upper()} "
                                               f"({range_text(op.base, cpu)})"))
-        elif op.kind in CONST and (msg := _constant_problem(op, wide)):
+        elif op.kind in CONST and instr.sem != "out" and (msg := _constant_problem(op, wide)):
             problems.append(("constant-range", msg))
     if instr.sem == "out" and st.operands and st.operands[0] is not None:
         problems += _out_problems(st)
@@ -79,6 +79,7 @@ def _constant_problem(op: Operand, wide: bool) -> str | None:
 
 
 def _out_problems(st: Statement) -> list[tuple[str, str]]:
+    """OUT's operands depend on the coil: a preset for T/C (32-bit for C200+), none else."""
     coil = st.operands[0]
     if coil.kind not in TIMER_COUNTER:
         if len(st.args) > 1:
@@ -94,7 +95,8 @@ def _out_problems(st: Statement) -> list[tuple[str, str]]:
     limit = 2**31 - 1 if wide else 32767
     low = -limit - 1 if wide else 0
     if not low <= preset.index <= limit:
-        return [("constant-range", f"preset {preset.text} of {coil.text} is outside K{low}..K{limit}")]
+        return [("constant-range",
+                 f"preset {preset.text} of {coil.text} is outside K{low}..K{limit}")]
     return []
 
 
@@ -222,14 +224,12 @@ def _tiers(ctx: Context, codes_by_line: dict[int | None, set[str]]) -> dict[str,
     recognised = [st for st in sts if st.mnemonic and st.mnemonic.instr.name in table]
     well_formed = [st for st in recognised if not operand_problems(st, ctx.cpu)]
     codes = {c for cs in codes_by_line.values() for c in cs}
-    y_outs = [st.operands[0].name() for st in sts[: (ctx.layout.end or len(sts)) + 1]
-              if st.mnemonic and st.mnemonic.instr.sem == "out" and st.operands
-              and st.operands[0] is not None and st.operands[0].kind == "Y"]
     invariants = [
         any(st.mnemonic and st.mnemonic.instr.name in ("END", "FEND") for st in sts),
         bool(sts) and "first-not-load" not in codes,
         "stack-unbalanced" not in codes,
-        len(y_outs) == len(set(y_outs)),
+        # STL-aware: the same Y in two different steps is legal FX, not a double coil
+        not any(c == "double-coil" for c in codes),
     ]
     return {
         "lexical": round(len(recognised) / units, 3) if units else 0.0,

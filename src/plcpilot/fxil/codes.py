@@ -56,9 +56,11 @@ CODES = register_codes([
          "Use SRET to return from a subroutine, or remove RET."),
     Code("mc-nesting", E, "MC/MCR nesting error",
          "Master controls nest in order N0, N1, ... N7; MCR Nk closes level k and those inside "
-         "it; every MC must be closed before END.", "Pair each MC Nk with MCR Nk, nested in order."),
+         "it; every MC must be closed before END.",
+         "Pair each MC Nk with MCR Nk, nested in order."),
     Code("mc-in-stl", E, "MC inside a step ladder",
-         "MC/MCR cannot be used between STL and RET.", "Move the master control out of the steps."),
+         "MC/MCR cannot be used between STL and RET.",
+         "Move the master control out of the steps."),
     Code("missing-end", E, "No END instruction",
          "Every FX program ends with END (FEND ends the main program before subroutines).",
          "Add END as the last line."),

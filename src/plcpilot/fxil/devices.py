@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 CPUS = ("fx3u", "fx2n")
 
-# device letter -> list of (first, last) ranges per CPU; X/Y bounds are decimal values of octal numbers
+# device letter -> (first, last) ranges per CPU; X/Y bounds are values of octal numbers
 RANGES: dict[str, dict[str, tuple[tuple[int, int], ...]]] = {
     "fx3u": {
         "X": ((0, 0o367),), "Y": ((0, 0o367),),

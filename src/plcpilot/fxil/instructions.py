@@ -29,7 +29,6 @@ ZRST_TARGET = frozenset("YMSTCD")
 LOAD, SERIES, PARALLEL, BLOCK, STACK, MODIFY, OUTPUT, FREE, STEP = (
     "load", "series", "parallel", "block", "stack", "modify", "output", "free", "step")
 
-# the instruction list of the FX-IL RAG benchmark (Sensors 2026, §3.4), for paper-compatible tiers
 COMPARE_OPS = ("=", ">", "<", "<>", "<=", ">=")
 
 
@@ -159,12 +158,6 @@ TABLE: dict[str, Instr] = {i.name: i for i in _contacts() + [
 ALIASES = {"LDN": ("LDI", False), "DAND": ("WAND", True), "DOR": ("WOR", True),
            "DXOR": ("WXOR", True)}
 
-# instructions the FX-IL RAG benchmark's checker knows (paper-compatible lexical tier)
-PAPER = frozenset(
-    ["LD", "LDI", "LDP", "LDF", "LDN", "AND", "ANI", "ANDP", "ANDF", "OR", "ORI", "ORP", "ORF", "SET", "RST", "PLS", "PLF", "ANB", "ORB", "MPS", "MRD", "MPP", "INV", "MEP", "MEF", "NOP", "END", "FEND", "OUT", "MOV", "DMOV", "BMOV", "INC", "INCP", "DEC", "DECP", "ADD", "SUB", "MUL", "DIV", "CMP", "ZCP", "ZRST", "FMOV", "ROL", "ROR", "SFTL", "SFTR", "DECO", "ENCO", "WAND", "WOR", "WXOR", "TO", "FROM", "REF", "STL", "RET", "CALL", "SRET", "MC", "MCR", "EI", "DI", "IRET", "WDT", "FOR", "NEXT"]
-) | {base + op for base in ("LD", "AND", "OR") for op in COMPARE_OPS}
-
-
 @dataclass(frozen=True)
 class Mnemonic:
     """A mnemonic as written, resolved against the table (DMOVP -> MOV, d32, pulse)."""
@@ -195,9 +188,9 @@ def resolve(word: str) -> Mnemonic | None:
         name, d32 = ALIASES[w]
         return Mnemonic(TABLE[name], d32=d32)
     for base in ("LDD", "ANDD", "ORD"):  # LDD= ANDD<> ORD>=
-        if w.startswith(base) and (i := TABLE.get(base[:-1] + w[len(base):])):
-            if i.sem == "compare":
-                return Mnemonic(i, d32=True)
+        i = TABLE.get(base[:-1] + w[len(base):]) if w.startswith(base) else None
+        if i is not None and i.sem == "compare":
+            return Mnemonic(i, d32=True)
     for d32 in (False, True):
         core = w[1:] if d32 else w
         if d32 and not w.startswith("D"):

@@ -29,7 +29,7 @@ def mutants(source: str) -> list[tuple[str, str]]:
                 and st.operands[1].kind == "K"):
             presets.append((st.line, st.operands[0].name(), st.args[1]))
     out = []
-    for a, b in zip(inputs, inputs[1:]):
+    for a, b in zip(inputs, inputs[1:], strict=False):
         out.append((f"swap {a} {b}", _swap(source, a, b)))
     lines = source.splitlines()
     for line, device, text in presets:

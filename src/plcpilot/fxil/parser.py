@@ -75,9 +75,10 @@ def _is_code(toks: list[str], mnemonic: Mnemonic | None) -> bool:
     first, args = toks[0], toks[1:]
     operand_like = [bool(_OPERAND_LIKE.match(a)) for a in args]
     if mnemonic is not None:
-        if first.isupper() or first.isdigit():
-            # written like code: keep it, bad trailing words become operand errors
-            return not args or any(operand_like)
+        if first.isupper():
+            # written like code: keep it, bad operands (Y0.1) become operand errors
+            return not args or any(operand_like) or all(any(ch.isdigit() for ch in a)
+                                                        for a in args)
         return all(operand_like)  # "To turn on ..." is prose, "ld x0" is code
     # unknown word: an instruction only if it is shaped like one with operand-shaped operands
     return bool(_MNEMONIC_LIKE.match(first)) and bool(args) and all(operand_like)

@@ -30,7 +30,7 @@ class WatchdogError(SimulationLimit):
 class Cpu:
     """Run-time state of the scan besides device memory."""
 
-    __slots__ = ("acc", "bus", "blocks", "mps", "now", "scan_no", "calls", "loops", "jumps",
+    __slots__ = ("acc", "bus", "blocks", "mps", "now", "dt", "scan_no", "calls", "loops", "jumps",
                  "transfers", "unsimulated", "mc_saved", "mem")
 
     def __init__(self, mem: Memory):
@@ -39,7 +39,8 @@ class Cpu:
         self.bus = 1  # power of the STL step / MC region the output sits in
         self.blocks: list[int] = []
         self.mps: list[int] = []
-        self.now = 0
+        self.now = 0  # scan start (ms since RUN)
+        self.dt = 0  # this scan's duration (ms)
         self.scan_no = 0
         self.calls: list[int] = []
         self.loops: list[list[int]] = []
@@ -50,12 +51,11 @@ class Cpu:
 
 
 class Timers:
-    """Per-timer bookkeeping: remainder, last drive time, scan last driven."""
+    """Per-timer bookkeeping: sub-resolution remainder (ms) and the scan it was last driven."""
 
     def __init__(self) -> None:
         n = len(Memory().T)
         self.rem = [0] * n
-        self.last = [-1] * n
         self.seen = [0] * n
         self.used: set[int] = set()
 
@@ -303,29 +303,25 @@ def timer_resolution(n: int) -> tuple[int, bool]:
 
 
 def _timer(b: Build, n: int, preset: Callable[[], int]) -> Op:
+    """Each scan the coil is on adds that scan's time; the contact closes at the preset."""
     c, nxt, mem, tm = b.c, b.nxt, b.mem, b.timers
     res, retentive = timer_resolution(n)
-    T, TV, rem, last, seen = mem.T, mem.TV, tm.rem, tm.last, tm.seen
+    T, TV, rem, seen = mem.T, mem.TV, tm.rem, tm.seen
     tm.used.add(n)
 
     def timer() -> int:
         if c.acc & c.bus:
-            now = c.now
-            if last[n] >= 0:
-                rem[n] += now - last[n]
-            last[n] = now
             seen[n] = c.scan_no
             pv = preset()
+            rem[n] += c.dt
             if rem[n] >= res:
                 ticks = rem[n] // res
                 rem[n] -= ticks * res
                 if TV[n] < pv:
                     TV[n] = min(TV[n] + ticks, pv)
             T[n] = 1 if TV[n] >= pv else 0
-        else:
-            last[n] = -1
-            if not retentive:
-                TV[n] = T[n] = rem[n] = 0
+        elif not retentive:
+            TV[n] = T[n] = rem[n] = 0
         return nxt
     return timer
 

@@ -47,7 +47,7 @@ class FxMachine:
     def scan(self, now_ms: int, scan_ms: int) -> None:
         c, mem = self.cpu, self.mem
         M = mem.M
-        c.now = now_ms
+        c.now, c.dt = now_ms, scan_ms
         c.scan_no += 1
         first = c.scan_no == 1
         M[8000], M[8001], M[8002], M[8003] = 1, 0, int(first), int(not first)
@@ -71,19 +71,16 @@ class FxMachine:
 
     def _end_processing(self) -> None:
         c, S = self.cpu, self.mem.S
-        if c.transfers:
-            targets = {t for _, t in c.transfers}
-            for sources, _ in c.transfers:
+        if c.transfers:  # source steps of this scan's transfers go off now
+            for sources, target in c.transfers:
                 for s in sources:
-                    if s not in targets:
+                    if s != target:
                         S[s] = 0
             c.transfers.clear()
         tm, mem = self.timers, self.mem
-        for n in tm.used:  # a timer whose coil did not execute this scan
-            if tm.seen[n] != c.scan_no and tm.last[n] >= 0:
-                tm.last[n] = -1
-                if not timer_resolution(n)[1]:
-                    mem.T[n] = mem.TV[n] = tm.rem[n] = 0
+        for n in tm.used:  # a non-retentive timer whose coil did not execute this scan resets
+            if tm.seen[n] != c.scan_no and not timer_resolution(n)[1]:
+                mem.T[n] = mem.TV[n] = tm.rem[n] = 0
 
     def read(self, name: str) -> int:
         op = self._device(name)

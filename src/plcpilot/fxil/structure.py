@@ -231,7 +231,8 @@ def _close_mc(st, s: _State, out: list[Finding]) -> None:
         return
     levels = [lv for lv, _ in s.mc]
     if op.index not in levels:
-        out.append(Finding(st.line, "mc-nesting", f"MCR N{op.index} without an open MC N{op.index}"))
+        out.append(Finding(st.line, "mc-nesting",
+                           f"MCR N{op.index} without an open MC N{op.index}"))
         return
     while s.mc and s.mc[-1][0] != op.index:
         s.mc.pop()

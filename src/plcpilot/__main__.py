@@ -1,0 +1,3 @@
+from plcpilot.cli import main
+
+main()

@@ -1,0 +1,339 @@
+"""FX scan semantics (FX_SEMANTICS.md), one behaviour per test, through the public machine API."""
+
+import pytest
+
+from conftest import Scanner
+from plcpilot.errors import PlcPilotError, SimulationLimit
+from plcpilot.fxil.simulator import compile_program
+
+
+def test_self_holding_circuit_latches_and_releases():
+    s = Scanner("LD X0\nOR Y0\nANI X1\nOUT Y0\nEND")
+    assert s.set(X0=1).run(scans=1)["Y0"] == 1
+    assert s.set(X0=0).run(100)["Y0"] == 1
+    assert s.set(X1=1).run(scans=1)["Y0"] == 0
+
+
+def test_coil_is_visible_to_later_instructions_in_the_same_scan():
+    s = Scanner("LD X0\nOUT M0\nLD M0\nOUT Y0\nEND")
+    assert s.set(X0=1).run(scans=1)["Y0"] == 1
+
+
+def test_orb_and_anb_combine_blocks():
+    orb = "LD X0\nAND X1\nLD X2\nAND X3\nORB\nOUT Y0\nEND"
+    assert Scanner(orb).set(X2=1, X3=1).run(scans=1)["Y0"] == 1
+    assert Scanner(orb).set(X0=1, X3=1).run(scans=1)["Y0"] == 0
+    anb = "LD X0\nOR X1\nLD X2\nOR X3\nANB\nOUT Y0\nEND"
+    assert Scanner(anb).set(X1=1, X3=1).run(scans=1)["Y0"] == 1
+    assert Scanner(anb).set(X0=1, X1=1).run(scans=1)["Y0"] == 0
+
+
+def test_or_after_load_in_a_block_stays_inside_the_block():
+    # (X0 AND X1) OR (X2 AND (X3 OR X4))
+    p = "LD X0\nAND X1\nLD X2\nLD X3\nOR X4\nANB\nORB\nOUT Y0\nEND"
+    assert Scanner(p).set(X2=1, X4=1).run(scans=1)["Y0"] == 1
+    assert Scanner(p).set(X4=1).run(scans=1)["Y0"] == 0
+
+
+def test_mps_mrd_mpp_branch_outputs():
+    p = "LD X0\nMPS\nAND X1\nOUT Y0\nMRD\nAND X2\nOUT Y1\nMPP\nANI X3\nOUT Y2\nEND"
+    s = Scanner(p).set(X0=1, X2=1).run(scans=1)
+    assert (s["Y0"], s["Y1"], s["Y2"]) == (0, 1, 1)
+    s.set(X0=0).run(scans=1)
+    assert (s["Y0"], s["Y1"], s["Y2"]) == (0, 0, 0)
+
+
+def test_edge_memory_belongs_to_each_instruction_instance():
+    p = "LDP X0\nOUT M0\nLDP X0\nOUT M1\nLD M0\nAND M1\nOUT Y0\nEND"
+    s = Scanner(p).set(X0=1).run(scans=1)
+    assert s["Y0"] == 1  # both instances saw the edge in the same scan
+    assert s.run(scans=1)["Y0"] == 0
+
+
+def test_input_on_at_run_is_a_rising_edge_in_the_first_scan():
+    s = Scanner("LDP X0\nSET Y0\nEND").set(X0=1).run(scans=1)
+    assert s["Y0"] == 1
+
+
+def test_falling_edge_contact_and_pls_plf():
+    p = "LDF X0\nOUT M0\nLD X1\nPLS M1\nLD X1\nPLF M2\nEND"
+    s = Scanner(p).set(X0=1, X1=1).run(scans=1)
+    assert (s["M0"], s["M1"], s["M2"]) == (0, 1, 0)
+    s.run(scans=1)
+    assert (s["M0"], s["M1"], s["M2"]) == (0, 0, 0)
+    s.set(X0=0, X1=0).run(scans=1)
+    assert (s["M0"], s["M1"], s["M2"]) == (1, 0, 1)
+    s.run(scans=1)
+    assert (s["M0"], s["M2"]) == (0, 0)
+
+
+def test_inv_and_mep_mef():
+    p = "LD X0\nINV\nOUT Y0\nLD X0\nMEP\nOUT M0\nLD X0\nMEF\nOUT M1\nEND"
+    s = Scanner(p).run(scans=1)
+    assert s["Y0"] == 1
+    s.set(X0=1).run(scans=1)
+    assert (s["Y0"], s["M0"], s["M1"]) == (0, 1, 0)
+    s.set(X0=0).run(scans=1)
+    assert (s["M0"], s["M1"]) == (0, 1)
+
+
+@pytest.mark.parametrize(("timer", "preset", "resolution_ms"), [
+    ("T0", 20, 100), ("T200", 150, 10), ("T256", 700, 1)])
+def test_timer_resolutions(timer, preset, resolution_ms):
+    s = Scanner(f"LD X0\nOUT {timer} K{preset}\nLD {timer}\nOUT Y0\nEND").set(X0=1)
+    total = preset * resolution_ms
+    assert s.run(total - 30)["Y0"] == 0
+    assert s.run(60)["Y0"] == 1
+
+
+def test_timer_resets_when_coil_goes_off():
+    s = Scanner("LD X0\nOUT T0 K10\nLD T0\nOUT Y0\nEND").set(X0=1).run(700)
+    s.set(X0=0).run(20)
+    assert s["T0"] == 0 and s.m.mem.TV[0] == 0
+    s.set(X0=1).run(700)
+    assert s["Y0"] == 0  # started again from zero
+
+
+def test_retentive_timer_holds_its_value_until_rst():
+    p = "LD X0\nOUT T250 K10\nLD T250\nOUT Y0\nLD X1\nRST T250\nEND"
+    s = Scanner(p).set(X0=1).run(600).set(X0=0).run(2000)
+    assert s.m.mem.TV[250] == 6 and s["Y0"] == 0
+    s.set(X0=1).run(500)
+    assert s["Y0"] == 1  # 600 + 500 ms accumulated
+    s.set(X0=0, X1=1).run(20)
+    assert s["T250"] == 0 and s.m.mem.TV[250] == 0
+
+
+def test_timer_preset_k0_is_on_at_once_and_d_preset_is_read_each_scan():
+    assert Scanner("LD X0\nOUT T1 K0\nEND").set(X0=1).run(scans=1)["T1"] == 1
+    s = Scanner("LD X0\nOUT T2 D10\nEND").set(D10=30, X0=1).run(2900)
+    assert s["T2"] == 0
+    s.run(200)
+    assert s["T2"] == 1
+    s.set(D10=50).run(scans=1)
+    assert s["T2"] == 0  # 3.1 s < new preset 5.0 s
+    s.run(2000)
+    assert s["T2"] == 1
+
+
+def test_timer_not_executed_because_of_a_jump_resets():
+    p = "LD X1\nCJ P0\nLD X0\nOUT T0 K10\nP0\nLD T0\nOUT Y0\nEND"
+    s = Scanner(p).set(X0=1).run(800).set(X1=1).run(50).set(X1=0).run(800)
+    assert s["Y0"] == 0
+
+
+def test_counter_counts_rising_edges_stops_at_preset_and_resets():
+    p = "LD X0\nOUT C0 K3\nLD C0\nOUT Y0\nLD X1\nRST C0\nEND"
+    s = Scanner(p)
+    for _ in range(2):
+        s.set(X0=1).run(30).set(X0=0).run(30)
+    assert s["Y0"] == 0 and s.m.mem.CV[0] == 2
+    for _ in range(3):
+        s.set(X0=1).run(30).set(X0=0).run(30)
+    assert s["Y0"] == 1 and s.m.mem.CV[0] == 3
+    s.set(X1=1).run(10)
+    assert s["C0"] == 0 and s.m.mem.CV[0] == 0
+
+
+def test_32bit_counter_counts_down_past_zero_and_contact_follows_value():
+    p = "LD X2\nOUT M8200\nLD X0\nOUT C200 K2\nLD C200\nOUT Y0\nLD M8000\nDMOV C200 D0\nEND"
+    s = Scanner(p)
+    for _ in range(3):
+        s.set(X0=1).run(20).set(X0=0).run(20)
+    assert s["Y0"] == 1 and s["D0"] == 3  # counts past the preset
+    s.set(X2=1)
+    for _ in range(5):
+        s.set(X0=1).run(20).set(X0=0).run(20)
+    assert s["Y0"] == 0 and s["D0"] == -2 and s["D1"] == -1
+
+
+def test_high_speed_counter_is_reported_not_simulated():
+    s = Scanner("LD X0\nOUT C235 K5\nEND").set(X0=1).run(scans=2)
+    assert any("C235" in n for n in s.m.notes)
+
+
+def test_set_rst_and_rst_of_data_register():
+    p = "LD X0\nSET M5\nLD X1\nRST M5\nLD X2\nMOV K7 D3\nLD X3\nRST D3\nEND"
+    s = Scanner(p).set(X0=1, X2=1).run(scans=1).set(X0=0, X2=0).run(scans=1)
+    assert s["M5"] == 1 and s["D3"] == 7
+    s.set(X1=1, X3=1).run(scans=1)
+    assert s["M5"] == 0 and s["D3"] == 0
+
+
+def test_special_relays_first_scan_and_clocks():
+    s = Scanner("LD M8002\nOUT M0\nLD M8013\nOUT Y0\nLD M8000\nOUT Y1\nEND").run(scans=1)
+    assert (s["M0"], s["Y0"], s["Y1"]) == (1, 1, 1)
+    s.run(scans=1)
+    assert s["M0"] == 0
+    s.run(500)
+    assert s["Y0"] == 0  # second half of the 1 s period
+    s.run(500)
+    assert s["Y0"] == 1
+
+
+def test_m8034_forces_all_outputs_off():
+    s = Scanner("LD X0\nOUT M8034\nLD M8000\nOUT Y0\nEND").run(scans=1)
+    assert s["Y0"] == 1
+    assert s.set(X0=1).run(scans=1)["Y0"] == 0
+
+
+def test_scan_time_registers_in_tenths_of_ms():
+    assert Scanner("LD M8000\nMOV D8010 D0\nEND", scan_ms=20).run(scans=1)["D0"] == 200
+
+
+def test_master_control_off_turns_coils_off_resets_timers_and_holds_latches():
+    p = ("LD X0\nMC N0 M100\nLD X1\nOUT Y0\nLD X1\nOUT T0 K10\nLD X2\nSET Y1\nLD X1\n"
+         "OUT C0 K2\nMCR N0\nLD X1\nOUT Y2\nEND")
+    s = Scanner(p).set(X0=1, X1=1, X2=1).run(500)
+    assert (s["Y0"], s["Y1"], s["M100"], s.m.mem.CV[0]) == (1, 1, 1, 1)
+    s.set(X0=0).run(50)
+    assert (s["Y0"], s["Y1"], s["M100"], s.m.mem.TV[0], s.m.mem.CV[0]) == (0, 1, 0, 0, 1)
+    assert s["Y2"] == 1  # after MCR the bus is back
+
+
+def test_nested_master_control():
+    p = ("LD X0\nMC N0 M100\nLD X1\nMC N1 M101\nLD M8000\nOUT Y0\nMCR N1\nLD M8000\nOUT Y1\n"
+         "MCR N0\nEND")
+    s = Scanner(p).set(X0=1).run(scans=1)
+    assert (s["Y0"], s["Y1"]) == (0, 1)
+    s.set(X1=1).run(scans=1)
+    assert (s["Y0"], s["Y1"]) == (1, 1)
+
+
+STEPS = ("LD M8002\nSET S0\nSTL S0\nOUT Y0\nLD X0\nSET S20\nSTL S20\nOUT Y1\nOUT T0 K10\n"
+         "LD T0\nSET S21\nSTL S21\nOUT Y2\nLD X1\nOUT S0\nRET\nEND")
+
+
+def test_step_ladder_transfers_and_turns_outputs_of_left_steps_off():
+    s = Scanner(STEPS).run(scans=1)
+    assert (s["S0"], s["Y0"]) == (1, 1)
+    s.set(X0=1).run(scans=1)
+    assert (s["S0"], s["S20"]) == (0, 1)  # both were on during the scan, S0 reset at END
+    s.run(scans=1)
+    assert (s["Y0"], s["Y1"]) == (0, 1)
+    s.set(X0=0).run(900)
+    assert s["Y2"] == 0
+    s.run(200)
+    assert (s["Y1"], s["Y2"], s["S21"]) == (0, 1, 1)
+    s.set(X1=1).run(scans=2)
+    assert (s["S0"], s["S21"], s["Y0"], s["Y2"]) == (1, 0, 1, 0)
+
+
+def test_both_steps_are_on_during_the_transfer_scan():
+    p = "LD M8002\nSET S20\nSTL S20\nLD X0\nSET S21\nLD S20\nAND S21\nOUT M0\nRET\nEND"
+    s = Scanner(p).run(scans=1).set(X0=1).run(scans=1)
+    assert s["M0"] == 1 and s["S20"] == 0 and s["S21"] == 1
+
+
+def test_m8040_inhibits_step_transfers():
+    p = "LD X5\nOUT M8040\n" + STEPS.replace("LD M8002\n", "LD M8002\n", 1)
+    s = Scanner(p).set(X5=1).run(scans=1).set(X0=1).run(scans=2)
+    assert (s["S0"], s["S20"]) == (1, 0)
+
+
+def test_parallel_branches_merge_with_consecutive_stl():
+    p = ("LD M8002\nSET S0\nSTL S0\nLD X0\nSET S20\nSET S30\nSTL S20\nOUT Y0\nLD X1\nSET S21\n"
+         "STL S30\nOUT Y1\nLD X2\nSET S31\nSTL S21\nSTL S31\nLD M8000\nSET S40\nSTL S40\nOUT Y4\n"
+         "RET\nEND")
+    s = Scanner(p).run(scans=1).set(X0=1).run(scans=2)
+    assert (s["Y0"], s["Y1"]) == (1, 1)
+    s.set(X1=1).run(scans=3)
+    assert s["Y4"] == 0  # waits for the other branch
+    s.set(X2=1).run(scans=3)
+    assert (s["Y4"], s["S21"], s["S31"]) == (1, 0, 0)
+
+
+def test_applied_arithmetic_16_and_32_bit():
+    p = ("LD M8000\nMOV K25 D0\nMOV K10 D1\nADD D0 D1 D2\nSUB D1 D0 D3\nMUL D0 D1 D4\n"
+         "DIV D0 D1 D6\nDMOV K100000 D10\nDADD D10 K1 D12\nDIV K-7 K2 D20\nEND")
+    s = Scanner(p).run(scans=1)
+    assert [s[f"D{i}"] for i in (2, 3, 4, 5, 6, 7)] == [35, -15, 250, 0, 2, 5]
+    assert (s.m.mem.D[12] & 0xFFFF) + (s.m.mem.D[13] << 16) == 100001
+    assert (s["D20"], s["D21"]) == (-3, -1)  # truncates toward zero
+
+
+def test_add_wraps_and_sets_carry_division_by_zero_sets_error_flag():
+    s = Scanner("LD M8000\nADD K32767 K1 D0\nDIV K5 K0 D2\nEND").run(scans=1)
+    assert s["D0"] == -32768 and s["M8022"] == 1 and s["M8067"] == 1 and s["D2"] == 0
+
+
+def test_pulse_form_executes_on_the_rising_edge_only():
+    s = Scanner("LD X0\nINCP D0\nLD X0\nINC D1\nEND").set(X0=1).run(scans=5)
+    assert (s["D0"], s["D1"]) == (1, 5)
+
+
+def test_cmp_and_zcp_set_three_consecutive_bits():
+    p = "LD M8000\nCMP D0 K10 M0\nZCP K5 K15 D0 Y6\nEND"
+    s = Scanner(p).set(D0=3).run(scans=1)
+    assert (s["M0"], s["M1"], s["M2"]) == (0, 0, 1)
+    assert (s["Y6"], s["Y7"], s["Y10"]) == (1, 0, 0)  # octal neighbours
+    s.set(D0=10).run(scans=1)
+    assert (s["M0"], s["M1"], s["M2"], s["Y7"]) == (0, 1, 0, 1)
+
+
+def test_comparison_contacts_16_and_32_bit():
+    p = "LD>= D0 K100\nOUT Y0\nLD X0\nAND<> D0 K5\nOUT Y1\nLDD> D10 K70000\nOUT Y2\nEND"
+    s = Scanner(p).set(D0=100, X0=1).run(scans=1)
+    assert (s["Y0"], s["Y1"], s["Y2"]) == (1, 1, 0)
+    s.set(D10=0x1170, D11=1).run(scans=1)  # 0x11170 = 70000
+    assert s["Y2"] == 0
+    s.set(D10=0x1171).run(scans=1)
+    assert s["Y2"] == 1
+
+
+def test_move_family_and_digit_specified_devices():
+    p = ("LD M8000\nMOV K2X0 D0\nMOV D0 K2Y0\nFMOV K9 D10 K3\nBMOV D10 D20 K3\nLD X10\n"
+         "ZRST D10 D12\nEND")
+    s = Scanner(p).set(X0=1, X2=1, X7=1).run(scans=1)
+    assert s["D0"] == 0b10000101 and (s["Y0"], s["Y1"], s["Y2"], s["Y7"]) == (1, 0, 1, 1)
+    assert [s[f"D{i}"] for i in (10, 11, 12, 20, 22)] == [9, 9, 9, 9, 9]
+    s.set(X10=1).run(scans=1)
+    assert s["D20"] == 9  # ZRST runs after FMOV in the scan but BMOV copied before
+
+
+def test_logic_rotate_and_shift_register():
+    p = ("LD M8000\nWAND H00FF D0 D1\nLD X0\nROLP D2 K1\nLD X1\nSFTLP X2 M0 K4 K1\nEND")
+    s = Scanner(p).set(D0=0x1234, D2=-32768).run(scans=1)
+    assert s["D1"] == 0x34
+    s.set(X0=1).run(scans=1)
+    assert s["D2"] == 1 and s["M8022"] == 1
+    s.set(X2=1, X1=1).run(scans=1).set(X1=0).run(scans=1)
+    s.set(X2=0, X1=1).run(scans=1)
+    assert (s["M0"], s["M1"], s["M2"]) == (0, 1, 0)
+
+
+def test_alt_toggles_on_each_press_with_the_pulse_form():
+    s = Scanner("LD X0\nALTP Y0\nEND")
+    s.set(X0=1).run(50)
+    assert s["Y0"] == 1
+    s.set(X0=0).run(50).set(X0=1).run(50)
+    assert s["Y0"] == 0
+
+
+def test_subroutine_call_and_for_next_loop():
+    p = ("LD X0\nCALL P1\nFOR K5\nLD M8000\nINC D1\nNEXT\nFEND\nP1\nLD M8000\nINC D0\nSRET\n"
+         "END")
+    s = Scanner(p).set(X0=1).run(scans=2)
+    assert (s["D0"], s["D1"]) == (2, 10)
+
+
+def test_endless_jump_loop_trips_the_watchdog_instead_of_hanging():
+    m = compile_program("P0\nLD M8000\nCJ P0\nEND")()
+    with pytest.raises(SimulationLimit, match="watchdog"):
+        m.scan(0, 10)
+
+
+def test_module_instructions_are_reported_as_not_simulated():
+    s = Scanner("LD M8000\nTO K0 K1 D0 K1\nEND").run(scans=1)
+    assert s.m.notes == ["line 2: TO writes a special function module buffer (no modules are "
+                         "simulated)"]
+
+
+def test_program_with_check_errors_cannot_be_simulated():
+    with pytest.raises(PlcPilotError, match="check error"):
+        compile_program("LD X0\nBSET D0 K4\nEND")
+
+
+def test_timelines_cannot_set_outputs():
+    with pytest.raises(PlcPilotError, match="cannot set Y0"):
+        compile_program("LD X0\nOUT Y0\nEND")().write("Y0", 1)
