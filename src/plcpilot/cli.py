@@ -24,7 +24,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 tasks_app = typer.Typer(no_args_is_help=True, help="Task sets: verify references and tests.")
 app.add_typer(tasks_app, name="tasks")
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 CpuOpt = Annotated[str, typer.Option("--cpu", help="CPU model: fx3u (default) or fx2n.")]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="Language (default: by file ending, "
