@@ -61,3 +61,12 @@ def test_variants_resolve_to_the_table_entry():
     assert by_word["INCP"].pulse and not by_word["INCP"].d32
     assert by_word["LDD>"].d32 and by_word["LDD>"].instr.name == "LD>"
     assert by_word["DAND"].instr.name == "WAND" and by_word["DAND"].d32
+
+
+def test_reference_docs_are_generated_from_the_tables():
+    from pathlib import Path
+
+    from plcpilot.fxil.reference import reference_markdown
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "fx-il-reference.md"
+    assert doc.read_text() == reference_markdown(), "regenerate: python -m plcpilot.fxil.reference"

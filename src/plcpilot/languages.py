@@ -1,7 +1,8 @@
 """The Language protocol and its registry.
 
-Every PLC language is a plug-in with the same faces (check, machine for simulation, grammar for
-decoding). Built-ins and third-party packages register the same way: an object exposed in the
+Every PLC language is a plug-in with the same faces: check, and a simulator for behavioural
+tests. (The fourth face, grammar() for constrained decoding, joins with generation.)
+Built-ins and third-party packages register the same way: an object exposed in the
 `plcpilot.languages` entry-point group (see pyproject.toml), so a Siemens-STL package is a peer.
 Pipelines (generate, bench, server) reach languages only through `get()`.
 """
@@ -34,9 +35,6 @@ class Language(Protocol):
         """Check and compile once; each call of the result powers on a fresh machine.
 
         Raises PlcPilotError when the program cannot run (it has check errors)."""
-
-    def grammar(self, **options) -> str:
-        """A Lark grammar accepting the programs the checker accepts (where a grammar can)."""
 
 
 _REGISTRY: dict[str, Language] = {}
