@@ -77,8 +77,8 @@ def main() -> None:
     scans = 200
     _, big_sim_s = timed(lambda: [machine.scan(k * 10, 10) for k in range(scans)])
 
-    table = Table(title=f"FX IL checker and simulator ({platform.processor() or platform.machine()},"
-                        f" Python {platform.python_version()})")
+    cpu = platform.processor() or platform.machine()
+    table = Table(title=f"FX IL checker and simulator ({cpu}, Python {platform.python_version()})")
     for col in ("workload", "size", "wall s", "throughput", "simulated time / wall s"):
         table.add_column(col, justify="left" if col == "workload" else "right")
     table.add_row("check task set", f"{len(refs)} programs, {ref_lines} lines", f"{check_s:.3f}",

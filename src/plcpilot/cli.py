@@ -48,10 +48,14 @@ def _print_check(name: str, report: CheckReport, cpu: str) -> None:
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for col in ("line", "", "code", "message"):
         table.add_column(col)
+    hinted: set[str] = set()  # a code's fix hint is shown once
     for severity, diags, style in (("error", report.errors, "red"),
                                    ("warning", report.warnings, "yellow")):
         for d in diags:
-            message = d.message + (f"\n[dim]fix: {d.hint}[/]" if d.hint else "")
+            message = d.message
+            if d.hint and d.code not in hinted:
+                message += f"\n[dim]fix: {d.hint}[/]"
+                hinted.add(d.code)
             table.add_row(str(d.line or "-"), f"[{style}]{severity}[/]", d.code, message)
     out.print(table)
 

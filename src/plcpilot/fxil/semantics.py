@@ -50,6 +50,17 @@ class Cpu:
         self.mc_saved = [1] * 8
 
 
+def edge_detector(rising: bool = True) -> Callable[[int], int]:
+    """An edge memory of its own (off at RUN): returns 1 on the call where `v` rises (falls)."""
+    prev = [0]
+
+    def detect(v: int) -> int:
+        hit = (v and not prev[0]) if rising else (prev[0] and not v)
+        prev[0] = v
+        return 1 if hit else 0
+    return detect
+
+
 class Timers:
     """Per-timer bookkeeping: sub-resolution remainder (ms) and the scan it was last driven."""
 
@@ -95,13 +106,11 @@ class Build:
         """An applied instruction: runs when its condition is on (P form: on its rising edge)."""
         c, nxt = self.c, self.nxt
         if self.pulse:
-            prev = [0]
+            rises = edge_detector()
 
             def pulse_op() -> int:
-                on = c.acc & c.bus
-                if on and not prev[0]:
+                if rises(c.acc & c.bus):
                     action()
-                prev[0] = on
                 return nxt
             return pulse_op
 
@@ -159,15 +168,8 @@ def b_contact(b: Build) -> Op:
         return _combine(b, lambda: arr[i])
     if variant == "not":
         return _combine(b, lambda: 1 - arr[i])
-    prev = [0]  # edge memory of this instruction instance, off at RUN
-    rising = variant == "rise"
-
-    def edge() -> int:
-        v = arr[i]
-        hit = (v and not prev[0]) if rising else (prev[0] and not v)
-        prev[0] = v
-        return 1 if hit else 0
-    return _combine(b, edge)
+    detect = edge_detector(variant == "rise")  # each instruction instance has its own memory
+    return _combine(b, lambda: detect(arr[i]))
 
 
 _COMPARE = {"=": operator.eq, ">": operator.gt, "<": operator.lt, "<>": operator.ne,
@@ -235,12 +237,10 @@ def b_inv(b: Build) -> Op:
 
 
 def _result_edge(b: Build, rising: bool) -> Op:
-    c, nxt, prev = b.c, b.nxt, [0]
+    c, nxt, detect = b.c, b.nxt, edge_detector(rising)
 
     def edge() -> int:
-        v = c.acc
-        c.acc = 1 if ((v and not prev[0]) if rising else (prev[0] and not v)) else 0
-        prev[0] = v
+        c.acc = detect(c.acc)
         return nxt
     return edge
 
@@ -328,25 +328,21 @@ def _timer(b: Build, n: int, preset: Callable[[], int]) -> Op:
 
 def _counter(b: Build, n: int, preset: Callable[[], int]) -> Op:
     c, nxt, mem = b.c, b.nxt, b.mem
-    C, CV, M, prev = mem.C, mem.CV, mem.M, [0]
+    C, CV, M, rises = mem.C, mem.CV, mem.M, edge_detector()
     if n >= 235:
         return _unsimulated(b, f"high-speed counter C{n} is not simulated")
     if n >= 200:  # 32-bit up/down: direction M8200+n-200, counts past preset, wraps
         def counter32() -> int:
-            on = c.acc & c.bus
-            if on and not prev[0]:
+            if rises(c.acc & c.bus):
                 CV[n] = s32(CV[n] + (-1 if M[8000 + n] else 1))
-            prev[0] = on
             C[n] = 1 if CV[n] >= preset() else 0
             return nxt
         return counter32
 
     def counter() -> int:
-        on = c.acc & c.bus
         pv = preset()
-        if on and not prev[0] and CV[n] < pv:
+        if rises(c.acc & c.bus) and CV[n] < pv:
             CV[n] += 1
-        prev[0] = on
         C[n] = 1 if CV[n] >= pv else 0
         return nxt
     return counter
@@ -374,13 +370,11 @@ def b_rst(b: Build) -> Op:
 
 
 def _pulse_coil(b: Build, rising: bool) -> Op:
-    c, nxt, prev = b.c, b.nxt, [0]
+    c, nxt, detect = b.c, b.nxt, edge_detector(rising)
     arr, i = b.bit(b.ops[0])
 
     def pulse() -> int:
-        on = c.acc & c.bus
-        arr[i] = 1 if ((on and not prev[0]) if rising else (prev[0] and not on)) else 0
-        prev[0] = on
+        arr[i] = detect(c.acc & c.bus)
         return nxt
     return pulse
 
@@ -468,35 +462,35 @@ def _jump(b: Build, target: int) -> None:
                                 f"back {WATCHDOG_JUMPS} times)")
 
 
+def _firing(b: Build) -> Callable[[], int]:
+    """The condition of a jump/call: on while driven, or on its rising edge for the P form."""
+    c = b.c
+    if b.pulse:
+        rises = edge_detector()
+        return lambda: rises(c.acc & c.bus)
+    return lambda: c.acc & c.bus
+
+
 def b_cj(b: Build) -> Op:
-    c, nxt, p = b.c, b.nxt, b.ops[0].index
-    target = b.label_index(p)
+    nxt, fires = b.nxt, _firing(b)
+    target = b.label_index(b.ops[0].index)
     backward = target <= b.i
-    prev = [0]
-    pulse = b.pulse
 
     def cj() -> int:
-        on = c.acc & c.bus
-        fire = on and not prev[0] if pulse else on
-        prev[0] = on
-        if fire:
-            if backward:
-                _jump(b, target)
-            return target
-        return nxt
+        if not fires():
+            return nxt
+        if backward:
+            _jump(b, target)
+        return target
     return cj
 
 
 def b_call(b: Build) -> Op:
-    c, nxt = b.c, b.nxt
+    c, nxt, fires = b.c, b.nxt, _firing(b)
     target = b.label_index(b.ops[0].index)
-    prev, pulse = [0], b.pulse
 
     def call() -> int:
-        on = c.acc & c.bus
-        fire = on and not prev[0] if pulse else on
-        prev[0] = on
-        if not fire:
+        if not fires():
             return nxt
         if len(c.calls) >= CALL_DEPTH:
             raise WatchdogError(f"CALL at line {b.st.line} nested deeper than {CALL_DEPTH}")
