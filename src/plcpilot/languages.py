@@ -1,7 +1,7 @@
 """The Language protocol and its registry.
 
-Every PLC language is a plug-in with the same faces: check, and a simulator for behavioural
-tests. (The fourth face, grammar() for constrained decoding, joins with generation.)
+Every PLC language is a plug-in with the same faces: parse+check, a simulator for behavioural
+tests, and a grammar for constrained decoding.
 Built-ins and third-party packages register the same way: an object exposed in the
 `plcpilot.languages` entry-point group (see pyproject.toml), so a Siemens-STL package is a peer.
 Pipelines (generate, bench, server) reach languages only through `get()`.
@@ -35,6 +35,9 @@ class Language(Protocol):
         """Check and compile once; each call of the result powers on a fresh machine.
 
         Raises PlcPilotError when the program cannot run (it has check errors)."""
+
+    def grammar(self, **options) -> str:
+        """A Lark grammar for constrained decoding: what the checker accepts, where a CFG can."""
 
 
 _REGISTRY: dict[str, Language] = {}

@@ -1,4 +1,4 @@
-"""Mitsubishi FX Instruction List: parse -> check -> simulate."""
+"""Mitsubishi FX Instruction List: parse -> check -> simulate -> grammar."""
 
 from __future__ import annotations
 
@@ -18,6 +18,11 @@ class FxIlLanguage:
         from plcpilot.fxil.simulator import compile_program
 
         return compile_program(source, cpu=cpu)
+
+    def grammar(self, cpu: str = "fx3u", **_) -> str:
+        from plcpilot.fxil.grammar import lark_grammar
+
+        return lark_grammar(cpu)
 
 
 language = FxIlLanguage()

@@ -59,6 +59,16 @@ class Operand:
         """The device letter whose array holds this operand (KnM -> M)."""
         return self.kind[-1] if self.digits else self.kind
 
+    def canonical(self) -> str:
+        """As the decoding grammar writes it: upper case, compact numbers (X010 -> X10)."""
+        if self.digits:
+            return f"K{self.digits}{device_name(self.base, self.index)}"
+        if self.kind == "K":
+            return f"K{self.index}"
+        if self.kind == "H":
+            return f"H{self.index:X}"
+        return self.name()
+
     def name(self, offset: int = 0) -> str:
         """Canonical device name of this operand (+offset devices), e.g. Y7+1 -> Y10."""
         return device_name(self.base, self.index + offset)

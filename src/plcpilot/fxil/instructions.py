@@ -2,8 +2,8 @@
 
 Each mnemonic lists its operand rules per position (allowed device classes), whether P (pulse)
 and D (32-bit) forms exist, its structural role in a network and its semantics class. The checker
-validates against it, the simulator dispatches on `sem`, the docs list it (and the decoding
-grammar will be generated from it). FX2N is the same table with the FX3U-only entries removed.
+validates against it, the simulator dispatches on `sem`, the decoding grammar is generated from
+it and the docs list it. FX2N is the same table with the FX3U-only entries removed.
 """
 
 from __future__ import annotations

@@ -121,3 +121,15 @@ def parse(text: str) -> Program:
                 st.operand_errors.append(e)
         statements.append(st)
     return Program(statements, labels, prose, label_at)
+
+
+def canonical_text(program: Program) -> str:
+    """The program one instruction per line, no comments or prose, compact operands: the form
+    the decoding grammar produces. Operands that do not parse are kept as written."""
+    labels = {lb.line: lb for lb in program.labels}
+    items = [(st.line, " ".join([st.word] + [op.canonical() if op else arg for op, arg in
+                                              zip(st.operands, st.args, strict=True)]))
+             for st in program.statements]
+    items += [(line, lb.text if lb.pointer is None else f"P{lb.pointer}")
+              for line, lb in labels.items()]
+    return "".join(text + "\n" for _, text in sorted(items))

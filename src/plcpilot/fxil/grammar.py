@@ -1,0 +1,184 @@
+"""A Lark grammar for FX IL, generated from the instruction table, for constrained decoding.
+
+It encodes what the checker checks where a context-free grammar can: a program is networks that
+start with a load; ANB/ORB blocks and MPS/MRD/MPP branches are balanced (they nest, so a CFG
+says it exactly); each mnemonic takes its operand classes with the CPU's device ranges; STL steps
+close with RET; END comes last. What it cannot say (double coils, MC level order, pointers that
+exist) stays the checker's job. Output is canonical: one instruction per line, one space between
+fields, compact device numbers (X10, not X010).
+"""
+
+from __future__ import annotations
+
+from plcpilot.fxil.devices import OCTAL, RANGES
+from plcpilot.fxil.instructions import (
+    FREE,
+    LOAD,
+    MODIFY,
+    OUTPUT,
+    PARALLEL,
+    SERIES,
+    Instr,
+    table_for,
+)
+
+_DIGITS = "0123456789"
+
+
+def _fmt(n: int, base: int) -> str:
+    return format(n, "o") if base == 8 else str(n)
+
+
+def _same_length(a: str, b: str, base: int) -> list[str]:
+    """Regex alternatives for the numbers a..b written with the same number of digits."""
+    if not a:
+        return [""]
+    top = _DIGITS[base - 1]
+    if a[0] == b[0]:
+        return [a[0] + rest for rest in _same_length(a[1:], b[1:], base)]
+    n = len(a) - 1
+    lo, hi = int(a[0]), int(b[0])
+    head, tail = [], []
+    if a[1:] != "0" * n:
+        head = [a[0] + rest for rest in _same_length(a[1:], top * n, base)]
+        lo += 1
+    if b[1:] != top * n:
+        tail = [b[0] + rest for rest in _same_length("0" * n, b[1:], base)]
+        hi -= 1
+    middle = []
+    if lo <= hi:
+        first = _DIGITS[lo] if lo == hi else f"[{lo}-{hi}]"
+        middle = [first + (f"[0-{top}]" + (f"{{{n}}}" if n > 1 else "") if n else "")]
+    return head + middle + tail
+
+
+def _range_parts(lo: int, hi: int, base: int) -> list[tuple[int, str]]:
+    """(digits, regex) alternatives for lo..hi, one group per number of digits."""
+    parts: list[tuple[int, str]] = []
+    a, b = _fmt(lo, base), _fmt(hi, base)
+    for width in range(len(a), len(b) + 1):
+        start = lo if width == len(a) else base ** (width - 1)
+        stop = hi if width == len(b) else base**width - 1
+        parts += [(width, p) for p in _same_length(_fmt(start, base), _fmt(stop, base), base)]
+    return parts
+
+
+def _by_width(parts: list[tuple[int, str]]) -> str:
+    # longest numbers first: a regex engine takes the first alternative that matches, and
+    # "K1" must not win over "K10"
+    return "(?:" + "|".join(p for _, p in sorted(parts, key=lambda wp: -wp[0])) + ")"
+
+
+def range_regex(lo: int, hi: int, base: int = 10) -> str:
+    """A regex matching exactly the numbers lo..hi (no leading zeros), in base 10 or 8."""
+    return _by_width(_range_parts(lo, hi, base))
+
+
+def _device_regex(letter: str, cpu: str) -> str:
+    base = 8 if letter in OCTAL else 10
+    return letter + _by_width([p for lo, hi in RANGES[cpu][letter]
+                               for p in _range_parts(lo, hi, base)])
+
+
+def _terminals(cpu: str, wide: bool) -> dict[str, str]:
+    """Operand kind -> regex for this CPU (K/H/Kn depend on the operand width)."""
+    t = {k: _device_regex(k, cpu) for k in "XYMSTCDPNVZ"}
+    bits = 32 if wide else 16
+    t["K"] = f"K(?:{range_regex(0, 2 ** (bits - 1) - 1)}|-{range_regex(1, 2 ** (bits - 1))})"
+    t["H"] = f"H[0-9A-F]{{1,{bits // 4}}}"
+    digits = "[1-8]" if wide else "[1-4]"
+    for k in "XYMS":
+        t["Kn" + k] = f"K{digits}{_device_regex(k, cpu)}"
+    return t
+
+
+class _Operands:
+    """Named terminals, one per (operand classes, width): the grammar names each regex once."""
+
+    def __init__(self, cpu: str):
+        self.cpu = cpu
+        self.names: dict[tuple[frozenset[str], bool], str] = {}
+        self.regex: dict[str, str] = {}
+
+    def __call__(self, kinds: frozenset[str] | str, wide: bool = False) -> str:
+        kinds = frozenset([kinds]) if isinstance(kinds, str) else kinds
+        key = (kinds, wide)
+        if key not in self.names:
+            t = _terminals(self.cpu, wide)
+            name = f"OPERAND{len(self.names)}"
+            self.names[key] = name
+            # digit-specified devices (K4M0) before constants (K4), for the same reason
+            order = sorted(kinds, key=lambda k: (not k.startswith("Kn"), k))
+            self.regex[name] = "|".join(f"(?:{t[k]})" for k in order)
+        return self.names[key]
+
+    def declarations(self) -> str:
+        return "".join(f"{name}: /{rx}/\n" for name, rx in self.regex.items())
+
+
+def _forms(i: Instr) -> list[tuple[str, bool]]:
+    """(mnemonic as written, 32-bit) for every form of an instruction."""
+    if i.sem == "compare":
+        base = i.name.rstrip("=<>")
+        op = i.name[len(base):]
+        return [(i.name, False), (f"{base}D{op}", True)]
+    forms = [(i.name, False)]
+    if i.d32:
+        forms.append(("D" + i.name, True))
+    if i.pulse:
+        forms += [(f + "P", w) for f, w in forms]
+    return forms
+
+
+def _line(i: Instr, word: str, wide: bool, ops: _Operands) -> str:
+    if i.sem == "out":
+        # a coil, or a timer/counter with its preset (32-bit presets for C200 and up)
+        coil, preset = ops(frozenset("YMS")), ops(frozenset("KD"))
+        ops.regex.setdefault("COUNTER16", f"C(?:{range_regex(0, 199)})")
+        ops.regex.setdefault("COUNTER32", f"C(?:{range_regex(200, 234)})")
+        return (f'"OUT " ({coil} | {ops("T")} " " {preset} | COUNTER16 " " {preset}'
+                f' | COUNTER32 " " {ops(frozenset("KD"), True)})')
+    parts = [f'"{word}"']
+    for n, kinds in enumerate(i.operands):
+        if n < i.required:
+            parts.append(f'" " {ops(kinds, wide)}')
+    return " ".join(parts)
+
+
+def lark_grammar(cpu: str = "fx3u") -> str:
+    """The grammar text (Lark syntax; llguidance reads the same)."""
+    ops = _Operands(cpu)
+    by_role: dict[str, list[str]] = {}
+    for i in table_for(cpu).values():
+        if i.name in ("END", "STL", "RET", "MPS", "MRD", "MPP", "ANB", "ORB"):
+            continue
+        role = "output" if i.role == OUTPUT else i.role
+        for word, wide in _forms(i):
+            by_role.setdefault(role, []).append(_line(i, word, wide, ops))
+
+    def alternatives(role: str) -> str:
+        return "\n    | ".join(f"{alt} NL" for alt in by_role[role])
+
+    return f"""\
+// FX IL ({cpu.upper()}), generated by plcpilot.fxil.grammar from the instruction table
+start: item* "END" NL?
+?item: network | stl_region | free | label
+network: cond action
+cond: load (series | parallel | modify | sub_block)*
+sub_block: cond ("ANB" | "ORB") NL
+action: output+ continuation* | stack
+continuation: (series | modify)+ output+ | stack
+stack: "MPS" NL branch ("MRD" NL branch)* "MPP" NL branch
+branch: (series | parallel | modify | sub_block)* action
+stl_region: step+ "RET" NL
+step: ("STL " {ops("S")} NL)+ output* (network | label)*
+label: {ops("P")} NL
+load: {alternatives(LOAD)}
+series: {alternatives(SERIES)}
+parallel: {alternatives(PARALLEL)}
+modify: {alternatives(MODIFY) if MODIFY in by_role else '"INV" NL'}
+output: {alternatives(OUTPUT)}
+free: {alternatives(FREE)}
+NL: "\\n"
+{ops.declarations()}"""
+

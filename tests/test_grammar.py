@@ -1,0 +1,94 @@
+"""The FX decoding grammar, validated without a model: tables of passing and failing programs,
+every shipped reference, and exact device ranges."""
+
+import re
+from functools import cache
+
+import lark
+import pytest
+
+from conftest import XOJO
+from plcpilot import languages
+from plcpilot.fxil.grammar import range_regex
+from plcpilot.fxil.parser import canonical_text, parse
+from plcpilot.paths import shipped_tasks
+from plcpilot.spec import load_tasks
+
+
+@cache
+def parser(cpu="fx3u"):
+    return lark.Lark(languages.get("fx-il").grammar(cpu=cpu), parser="earley")
+
+
+def accepts(text, cpu="fx3u"):
+    try:
+        parser(cpu).parse(text)
+        return True
+    except lark.exceptions.LarkError:
+        return False
+
+
+@pytest.mark.parametrize(("lo", "hi", "base"), [
+    (0, 7679, 10), (8000, 8511, 10), (0, 0o367, 8), (0, 0o267, 8), (0, 32767, 10),
+    (1, 32768, 10), (200, 234, 10), (0, 2**31 - 1, 10)])
+def test_range_regex_matches_exactly_the_range(lo, hi, base):
+    rx = re.compile(f"^{range_regex(lo, hi, base)}$")
+    show = (lambda n: format(n, "o")) if base == 8 else str
+    probe = [*range(0, min(2 * hi + 10, 20000)), lo - 1, hi, hi + 1, 10 * hi]
+    assert [n for n in probe if n >= 0 and bool(rx.match(show(n))) != (lo <= n <= hi)] == []
+
+
+ACCEPTED = [
+    "LD X0\nOR Y0\nANI X1\nOUT Y0\nEND\n",
+    "LD X0\nAND X1\nLD X2\nAND X3\nORB\nOUT Y0\nEND\n",
+    "LD X0\nMPS\nAND X1\nOUT Y0\nMRD\nAND X2\nOUT Y1\nMPP\nOUT Y2\nEND\n",
+    "LD X0\nOUT T0 K50\nLD T0\nOUT Y0\nLD X1\nOUT C200 K100000\nEND\n",
+    "LD X0\nOUT Y0\nAND X1\nOUT Y1\nEND\n",
+    "LD M8002\nSET S0\nSTL S0\nOUT Y0\nLD X0\nSET S20\nSTL S20\nOUT Y1\nLD X1\nSET S0\nRET\nEND\n",
+    "LD X0\nMC N0 M100\nLD X1\nOUT Y0\nMCR N0\nEND\n",
+    "LD M8000\nMOV K4X0 D0\nDMOVP K100000 D10\nLDD>= D10 K70000\nOUT Y17\nEND\n",
+    "LD X0\nCALL P1\nFEND\nP1\nLD X1\nOUT Y1\nSRET\nEND\n",
+]
+REJECTED = {
+    "first-not-load": "AND X0\nOUT Y0\nEND\n",
+    "unpopped MPS": "LD X0\nAND X1\nMPS\nLD X2\nAND X3\nORB\nOUT Y0\nEND\n",
+    "ORB with one block": "LD X0\nORB\nOUT Y0\nEND\n",
+    "unjoined block": "LD X0\nLD X1\nOUT Y0\nEND\n",
+    "output to an input": "LD X0\nOUT X1\nEND\n",
+    "octal digit": "LD X8\nOUT Y0\nEND\n",
+    "out of range": "LD X0\nOUT M9000\nEND\n",
+    "16-bit constant overflow": "LD X0\nMOV K40000 D0\nEND\n",
+    "timer without preset": "LD X0\nOUT T0\nEND\n",
+    "missing END": "LD X0\nOUT Y0\n",
+    "STL without RET": "STL S0\nOUT Y0\nEND\n",
+    "unknown mnemonic": "LD X0\nJMP P1\nEND\n",
+    "prose": "The motor runs.\nLD X0\nOUT Y0\nEND\n",
+}
+
+
+@pytest.mark.parametrize("program", ACCEPTED)
+def test_grammar_accepts_idiomatic_programs(program):
+    assert accepts(program)
+    assert languages.get("fx-il").check(program).is_valid
+
+
+@pytest.mark.parametrize("why", sorted(REJECTED))
+def test_grammar_rejects_what_the_checker_rejects(why):
+    assert not accepts(REJECTED[why])
+
+
+def test_fx2n_grammar_uses_fx2n_ranges():
+    assert accepts("LD X0\nOUT M5000\nEND\n")
+    assert not accepts("LD X0\nOUT M5000\nEND\n", cpu="fx2n")
+
+
+@pytest.mark.parametrize("name", ["sample_1.il", "sample_2.il", "sample_3.il", "sample_6.il",
+                                  "sample_7.il"])
+def test_valid_corpus_programs_are_in_the_grammar(corpus, name):
+    assert accepts(canonical_text(parse((XOJO / name).read_text())))
+
+
+def test_every_shipped_reference_is_in_the_grammar():
+    rejected = [t.id for t in load_tasks(shipped_tasks("fx-il"))
+                if not accepts(canonical_text(parse(t.reference)))]
+    assert rejected == []
