@@ -337,3 +337,15 @@ def test_program_with_check_errors_cannot_be_simulated():
 def test_timelines_cannot_set_outputs():
     with pytest.raises(PlcPilotError, match="cannot set Y0"):
         compile_program("LD X0\nOUT Y0\nEND")().write("Y0", 1)
+
+
+def test_digit_devices_zero_extend_in_32_bit_instructions():
+    s = Scanner("LD M8000\nDMOV K4M0 D0\nMOV K4M0 D2\nEND").set(M15=1).run(scans=1)
+    assert (s["D0"], s["D1"], s["D2"]) == (-32768, 0, -32768)
+
+
+def test_32_bit_fill_of_digit_devices_steps_32_bits():
+    s = Scanner("LD M8000\nDFMOV K100000 K8M100 K2\nEND").run(scans=1)
+    first = sum(s[f"M{100 + k}"] << k for k in range(32))
+    second = sum(s[f"M{132 + k}"] << k for k in range(32))
+    assert first == second == 100000 and s["M164"] == 0

@@ -101,8 +101,9 @@ def simulate(
     trace: Annotated[Path | None, typer.Option("--trace", help="Write every scan to CSV.")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Timing diagram PNG of the first "
                                                              "test.")] = None,
-    signals: Annotated[str | None, typer.Option("--signals", help="Comma-separated devices to "
-                                                                  "trace/plot.")] = None,
+    signals: Annotated[str | None, typer.Option(
+        "--signals", help="Comma-separated devices to trace/plot (default: the devices the tests "
+                          "name, then the program's bit devices, 16 at most).")] = None,
     max_scans: Annotated[int, typer.Option("--max-scans", help="Bound per test.")] = 500_000,
     max_seconds: Annotated[float, typer.Option("--max-seconds", help="Wall-time bound per "
                                                                      "test.")] = 60.0,

@@ -82,7 +82,10 @@ class Memory:
 
     def _digits_reader(self, op: Operand, wide: bool) -> Reader:
         arr, start, width = self.bits(op.base), op.index, op.digits * 4
-        sign = s32 if width == 32 else s16 if width == 16 else (lambda v: v)
+        # the top bit is a sign only at the operation's full width: K4M0 is signed in a 16-bit
+        # instruction, zero-extended in a 32-bit one (FX3U manual)
+        full = 32 if wide else 16
+        sign = (s32 if wide else s16) if width == full else (lambda v: v)
 
         def read() -> int:
             v = 0

@@ -555,8 +555,9 @@ def b_mov(b: Build) -> Op:
     return b.guarded(lambda: dst(src()))
 
 
-def _offset(op: Operand, k: int) -> Operand:
-    step = op.digits * 4 if op.digits else 1
+def _offset(op: Operand, k: int, wide: bool = False) -> Operand:
+    """The k-th element after `op`: next word (pair, if wide) or next n*4 bits for KnM."""
+    step = op.digits * 4 if op.digits else (2 if wide else 1)
     return Operand(op.text, op.kind, op.index + k * step, op.digits)
 
 
@@ -580,7 +581,7 @@ def b_fmov(b: Build) -> Op:
     def fmov() -> None:
         v = src()
         for k in range(count()):
-            mem.writer(_offset(dst_op, 2 * k if wide else k), wide)(v)
+            mem.writer(_offset(dst_op, k, wide), wide)(v)
     return b.guarded(fmov)
 
 
@@ -647,7 +648,7 @@ def b_arith(b: Build) -> Op:
         return b.guarded(add_sub)
     if kind == "*":  # the product is double width: D pair (16-bit), D..D+3 (32-bit)
         low = mem.writer(dst_op, True)
-        high = mem.writer(_offset(dst_op, 2), True) if wide else None
+        high = mem.writer(_offset(dst_op, 1, True), True) if wide else None
 
         def mul() -> None:
             v = s1() * s2()
@@ -656,7 +657,7 @@ def b_arith(b: Build) -> Op:
                 high(v >> 32)
         return b.guarded(mul)
     quot = mem.writer(dst_op, wide)
-    remainder = mem.writer(_offset(dst_op, 2 if wide else 1), wide)
+    remainder = mem.writer(_offset(dst_op, 1, wide), wide)
 
     def div() -> None:
         a, d = s1(), s2()
