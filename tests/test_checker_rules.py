@@ -37,6 +37,8 @@ def codes(text, cpu="fx3u"):
     ("LD X0\nMCR N0\nEND", "mc-nesting"),
     ("STL S0\nLD X0\nMC N0 M10\nLD X1\nOUT Y0\nMCR N0\nRET\nEND", "mc-in-stl"),
     ("LD X0\nOUT Y0", "missing-end"),
+    ("FOR K3\nLD M8000\nINC D0\nEND", "for-next"),
+    ("LD X0\nOUT Y0\nNEXT\nEND", "for-next"),
     ("LD X0\nCALL P1\nFEND\nP2\nLD X1\nOUT Y1\nSRET\nEND", "undefined-pointer"),
     ("LD X0\nCJ P1\nP1\nLD X1\nOUT Y0\nP1\nEND", "duplicate-pointer"),
     ("LD X0\nOUT Y0\n2:\nEND", "bad-label"),

@@ -47,8 +47,12 @@ ACCEPTED = [
     "LD M8002\nSET S0\nSTL S0\nOUT Y0\nLD X0\nSET S20\nSTL S20\nOUT Y1\nLD X1\nSET S0\nRET\nEND\n",
     "LD X0\nMC N0 M100\nLD X1\nOUT Y0\nMCR N0\nEND\n",
     "LD M8000\nMOV K4X0 D0\nDMOVP K100000 D10\nLDD>= D10 K70000\nOUT Y17\nEND\n",
-    "LD X0\nCALL P1\nFEND\nP1\nLD X1\nOUT Y1\nSRET\nEND\n",
+    "LD X0\nMC N0 M100\nLD X1\nMC N1 M101\nLD X2\nOUT Y0\nMCR N1\nMCR N0\nEND\n",
+    "FOR K3\nLD M8000\nINC D0\nNEXT\nEND\n",
 ]
+# valid FX the decoding grammar deliberately leaves out: pointers it cannot tie to their uses
+LEFT_OUT = ["LD X0\nCALL P1\nFEND\nP1\nLD X1\nOUT Y1\nSRET\nEND\n",
+            "LD X0\nCJ P63\nLD X1\nOUT Y0\nEND\n"]
 REJECTED = {
     "first-not-load": "AND X0\nOUT Y0\nEND\n",
     "unpopped MPS": "LD X0\nAND X1\nMPS\nLD X2\nAND X3\nORB\nOUT Y0\nEND\n",
@@ -63,6 +67,11 @@ REJECTED = {
     "STL without RET": "STL S0\nOUT Y0\nEND\n",
     "unknown mnemonic": "LD X0\nJMP P1\nEND\n",
     "prose": "The motor runs.\nLD X0\nOUT Y0\nEND\n",
+    "MC level out of order": "LD X0\nMC N1 M100\nLD X1\nOUT Y0\nMCR N1\nEND\n",
+    "MCR without MC": "LD X0\nOUT Y0\nMCR N0\nEND\n",
+    "NEXT without FOR": "LD X0\nOUT Y0\nNEXT\nEND\n",
+    "STL inside MC": "LD X0\nMC N0 M1\nSTL S0\nOUT Y0\nRET\nMCR N0\nEND\n",
+    "jump to a missing pointer": "LD X0\nCJ P5\nEND\n",
 }
 
 
@@ -75,6 +84,12 @@ def test_grammar_accepts_idiomatic_programs(program):
 @pytest.mark.parametrize("why", sorted(REJECTED))
 def test_grammar_rejects_what_the_checker_rejects(why):
     assert not accepts(REJECTED[why])
+
+
+@pytest.mark.parametrize("program", LEFT_OUT)
+def test_pointer_programs_are_valid_fx_but_not_generated(program):
+    assert languages.get("fx-il").check(program).is_valid
+    assert not accepts(program)
 
 
 def test_fx2n_grammar_uses_fx2n_ranges():

@@ -15,12 +15,11 @@ from plcpilot.errors import SimulationLimit
 from plcpilot.fxil.devices import Operand
 from plcpilot.fxil.memory import Memory, s16, s32
 from plcpilot.fxil.parser import Statement
-from plcpilot.fxil.structure import Layout
+from plcpilot.fxil.structure import FOR_DEPTH, Layout
 
 Op = Callable[[], int]
 WATCHDOG_JUMPS = 100_000  # backward jumps/loop passes per scan before the watchdog trips
 CALL_DEPTH = 5  # FX nests CALL five levels deep
-FOR_DEPTH = 5
 
 
 class WatchdogError(SimulationLimit):

@@ -25,6 +25,7 @@ from plcpilot.fxil.parser import Program
 
 MPS_DEPTH = 11
 MC_LEVELS = 8
+FOR_DEPTH = 5
 
 
 @dataclass
@@ -58,6 +59,7 @@ class _State:
     blocks: int = 0
     mps: list[int] = field(default_factory=list)  # lines of pending MPS
     mc: list[tuple[int, int]] = field(default_factory=list)  # (level, line)
+    loops: list[int] = field(default_factory=list)  # lines of open FOR
     group: StepGroup | None = None
     in_stl: bool = False
     prev_step: bool = False
@@ -100,6 +102,9 @@ def analyse(program: Program) -> tuple[Layout, list[Finding]]:
             out.append(Finding(mc_line, "mc-nesting",
                                f"MC N{level} at line {mc_line} is not closed by MCR N{level}"))
         s.mc.clear()
+        for for_line in s.loops:
+            out.append(Finding(for_line, "for-next", f"FOR at line {for_line} has no NEXT"))
+        s.loops.clear()
 
     for i, st in enumerate(sts):
         if i in label_positions:
@@ -199,6 +204,15 @@ def analyse(program: Program) -> tuple[Layout, list[Finding]]:
                 s.in_stl = False
             elif name == "MCR":
                 _close_mc(st, s, out)
+            elif name == "FOR":
+                s.loops.append(st.line)
+                if len(s.loops) > FOR_DEPTH:
+                    out.append(Finding(st.line, "for-next", f"FOR nested deeper than {FOR_DEPTH}"))
+            elif name == "NEXT":
+                if s.loops:
+                    s.loops.pop()
+                else:
+                    out.append(Finding(st.line, "for-next", "NEXT without a preceding FOR"))
             elif name in ("END", "FEND"):
                 close_program(i, st.line, name)
                 if name == "END":
