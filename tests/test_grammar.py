@@ -107,3 +107,14 @@ def test_every_shipped_reference_is_in_the_grammar():
     rejected = [t.id for t in load_tasks(shipped_tasks("fx-il"))
                 if not accepts(canonical_text(parse(t.reference)))]
     assert rejected == []
+
+
+def test_truncated_output_is_closed_to_the_longest_valid_program():
+    from plcpilot.fxil.closing import close_truncated
+
+    cut = "LD M8002\nSET S0\nSTL S0\nOUT Y0\nLD X0\nSET S20\nSTL S20\nOUT Y1\nLD X1\nAND"
+    assert close_truncated(cut) == ("LD M8002\nSET S0\nSTL S0\nOUT Y0\nLD X0\nSET S20\n"
+                                    "STL S20\nOUT Y1\nRET\nEND\n")
+    mc = "LD X0\nMC N0 M100\nLD X1\nMC N1 M101\nLD X2\nOUT Y0\nLD X3"
+    assert close_truncated(mc).endswith("OUT Y0\nMCR N1\nMCR N0\nEND\n")
+    assert close_truncated("LD X0\nLD X1") is None

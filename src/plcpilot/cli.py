@@ -177,8 +177,9 @@ def tasks_verify(
         print(json.dumps([v.model_dump() for v in verdicts], indent=2))
     else:
         table = Table(title=f"{len(tasks)} tasks", header_style="bold")
-        for col in ("category", "tasks", "reference valid", "tests passed", "tasks passed", "s"):
-            table.add_column(col, justify="left" if col == "category" else "right")
+        table.add_column("category", no_wrap=True)
+        for col in ("tasks", "refs valid", "tests passed", "tasks passed", "s"):
+            table.add_column(col, justify="right")
         for cat, r in by_category(verdicts).items():
             style = "bold" if cat == "all" else ""
             table.add_row(cat, str(r["tasks"]), f"{r['valid']}/{r['tasks']}",

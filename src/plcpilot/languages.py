@@ -27,6 +27,8 @@ class Language(Protocol):
     name: str  # registry key used in task files ("fx-il", "st", "sfc")
     title: str
     suffixes: tuple[str, ...]  # file endings that select this language
+    code_fence: str  # markdown fence tag for programs in prompts ("fx-il", "st")
+    prompt_rules: str  # how a program is written, for generation prompts
 
     def check(self, source: str, **options) -> CheckReport:
         """Static check: never raises for a bad program, reports it."""
@@ -38,6 +40,9 @@ class Language(Protocol):
 
     def grammar(self, **options) -> str:
         """A Lark grammar for constrained decoding: what the checker accepts, where a CFG can."""
+
+    def close_truncated(self, source: str, **options) -> str | None:
+        """Complete a grammar-valid prefix cut off at the token budget (None if impossible)."""
 
 
 _REGISTRY: dict[str, Language] = {}

@@ -9,7 +9,12 @@ from plcpilot.fxil.devices import CPUS
 class FxIlLanguage:
     name = "fx-il"
     title = "Mitsubishi FX Instruction List"
-    suffixes = (".il", ".fxil", ".iL")
+    suffixes = (".il", ".fxil")
+    code_fence = "fx-il"
+    prompt_rules = ("Mitsubishi FX3U instruction list (IL): one instruction per line, mnemonic "
+                    "then operands separated by spaces (LD X0, OUT T0 K50, MOV K10 D0), X/Y "
+                    "numbered in octal, every network starting with LD/LDI/LDP/LDF, the program "
+                    "ending with END.")
 
     def check(self, source: str, cpu: str = "fx3u", **_):
         return check(source, cpu)
@@ -23,6 +28,11 @@ class FxIlLanguage:
         from plcpilot.fxil.grammar import lark_grammar
 
         return lark_grammar(cpu)
+
+    def close_truncated(self, source: str, cpu: str = "fx3u", **_) -> str | None:
+        from plcpilot.fxil.closing import close_truncated
+
+        return close_truncated(source, cpu)
 
 
 language = FxIlLanguage()

@@ -1,0 +1,215 @@
+"""Natural-language request -> checked and tested program.
+
+retrieve -> prompt -> decode (grammar-constrained when asked) -> check -> run the task's tests
+when it has them -> repair: the checker's errors and the first failing test go back to the
+model, up to N rounds. Every round is kept. The pipeline reaches languages only through the
+registry, so ST and SFC plug in without changes here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from plcpilot import languages
+from plcpilot.diagnostics import CheckReport
+from plcpilot.errors import PlcPilotError
+from plcpilot.generate.prompts import build_messages, extract_program, repair_message
+from plcpilot.llm.base import Backend, Constraint, Message, Sampling
+from plcpilot.spec import SimulationReport, Task, run_tests
+
+
+@dataclass(frozen=True)
+class Settings:
+    language: str = "fx-il"
+    model: str = "embedded"
+    rag: bool = True
+    k: int = 3
+    fetch_factor: int = 3
+    threshold: float = 0.25
+    lam: float = 0.5
+    grammar: bool = True
+    repair: int = 2
+    template: str = "two-part"  # for unconstrained decoding; a grammar implies code-only
+    cpu: str = "fx3u"
+    sampling: Sampling = field(default_factory=Sampling)
+
+
+# the FX-IL benchmark's ablation ladder
+MODES: dict[str, dict[str, Any]] = {
+    "llm-only": {"rag": False, "grammar": False, "repair": 0},
+    "rag": {"rag": True, "grammar": False, "repair": 0},
+    "rag+grammar": {"rag": True, "grammar": True, "repair": 0},
+    "rag+grammar+repair": {"rag": True, "grammar": True, "repair": 2},
+}
+
+
+def settings_for(mode: str, **overrides) -> Settings:
+    if mode not in MODES:
+        raise PlcPilotError(f"unknown mode {mode!r}; one of {', '.join(MODES)}")
+    return replace(Settings(), **{**MODES[mode], **overrides})
+
+
+class Attempt(BaseModel):
+    round: int
+    messages: list[dict[str, str]]
+    raw: str
+    program: str
+    finish_reason: str
+    closed_truncated: bool = False  # the budget ran out and the prefix was closed
+    tokens_in: int = 0
+    tokens_out: int = 0
+    decode_s: float = 0.0
+    check: CheckReport
+    simulation: SimulationReport | None = None
+    simulation_error: str | None = None
+
+
+class Generation(BaseModel):
+    request: str
+    settings: dict[str, Any]
+    exemplars: list[dict[str, Any]] = Field(default_factory=list)
+    attempts: list[Attempt] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict)
+
+    @property
+    def final(self) -> Attempt:
+        return self.attempts[-1]
+
+    @property
+    def program(self) -> str:
+        return self.final.program
+
+    @property
+    def is_valid(self) -> bool:
+        return self.final.check.is_valid
+
+    @property
+    def behaviour_passed(self) -> bool | None:
+        sim = self.final.simulation
+        if sim is None:
+            return None if self.final.simulation_error is None else False
+        return sim.passed
+
+    def to_json(self) -> str:
+        data = self.model_dump()
+        data |= {"program": self.program, "is_valid": self.is_valid,
+                 "behaviour_passed": self.behaviour_passed}
+        import json
+
+        return json.dumps(data, indent=2)
+
+
+def _failures(sim: SimulationReport | None, error: str | None, limit: int = 6) -> list[str]:
+    if error:
+        return [error]
+    if sim is None:
+        return []
+    for t in sim.tests:
+        if not t.passed:
+            lines = [f"test '{t.name}': {t.error}"] if t.error else []
+            lines += [f"test '{t.name}': at {f.at_ms} ms {f.name} should be {int(f.expected)} "
+                      f"but is {int(f.actual)}" for f in t.failures[:limit]]
+            return lines
+    return []
+
+
+Progress = Callable[[str], None]
+
+
+def generate(request: str, settings: Settings = Settings(), *, task: Task | None = None,
+             backend: Backend | None = None, index=None,
+             progress: Progress | None = None) -> Generation:
+    """Generate a program for `request`; with a task, its tests judge it and feed repair.
+
+    `index` is an ExemplarIndex (built on demand when RAG is on); with a task from the index,
+    retrieval leaves that task out (leave-one-out)."""
+    say = progress or (lambda _stage: None)
+    language = languages.get(settings.language)
+    if backend is None:
+        from plcpilot.llm.specs import load_backend
+
+        say(f"loading model {settings.model}")
+        backend = load_backend(settings.model)
+    constraint = (Constraint("lark", language.grammar(cpu=settings.cpu))
+                  if settings.grammar else None)
+    from plcpilot.llm.base import require
+
+    require(backend, constraint)
+    result = Generation(request=request, settings=_plain(settings))
+    timings = {"retrieve_ms": 0.0, "decode_s": 0.0, "check_s": 0.0, "simulate_s": 0.0}
+    started = time.perf_counter()
+
+    exemplars: list[tuple[str, str]] = []
+    if settings.rag and settings.k > 0:
+        say("retrieving examples")
+        if index is None:
+            index = default_index(settings.language)
+        found, timing = index.search(request, k=settings.k, fetch_factor=settings.fetch_factor,
+                                     threshold=settings.threshold, lam=settings.lam,
+                                     exclude_id=task.id if task else None)
+        timings["retrieve_ms"] = timing.total_ms
+        timings |= {"encode_ms": timing.encode_ms, "search_ms": timing.search_ms,
+                    "mmr_ms": timing.mmr_ms}
+        exemplars = [(r.task.prompt, r.task.reference) for r in found]
+        result.exemplars = [{"id": r.task.id, "score": round(r.score, 4)} for r in found]
+
+    template = "code-only" if settings.grammar else settings.template
+    messages = build_messages(request, language, exemplars, template)
+    for round_no in range(settings.repair + 1):
+        say(f"round {round_no + 1}: decoding")
+        completion = backend.complete(messages, settings.sampling, constraint)
+        timings["decode_s"] += completion.seconds
+        program = completion.text if constraint else extract_program(completion.text)
+        closed = False
+        if constraint and completion.finish_reason == "length":
+            fixed = language.close_truncated(program, cpu=settings.cpu)
+            if fixed is not None:
+                program, closed = fixed, True
+        say(f"round {round_no + 1}: checking")
+        t0 = time.perf_counter()
+        report = language.check(program, cpu=settings.cpu)
+        timings["check_s"] += time.perf_counter() - t0
+        attempt = Attempt(round=round_no, messages=[asdict(m) for m in messages],
+                          raw=completion.text, program=program,
+                          finish_reason=completion.finish_reason, closed_truncated=closed,
+                          tokens_in=completion.tokens_in, tokens_out=completion.tokens_out,
+                          decode_s=completion.seconds, check=report)
+        if report.is_valid and task is not None and task.tests:
+            say(f"round {round_no + 1}: simulating {len(task.tests)} tests")
+            t0 = time.perf_counter()
+            try:
+                attempt.simulation = run_tests(language.simulator(program, cpu=settings.cpu),
+                                               task.tests, task=task.id)
+            except PlcPilotError as e:
+                attempt.simulation_error = str(e)
+            timings["simulate_s"] += time.perf_counter() - t0
+        result.attempts.append(attempt)
+        done = report.is_valid and (attempt.simulation is None or attempt.simulation.passed)
+        if done or round_no == settings.repair:
+            break
+        messages = [*messages, Message("assistant", completion.text),
+                    repair_message(report.errors, _failures(attempt.simulation,
+                                                            attempt.simulation_error))]
+    timings["total_s"] = time.perf_counter() - started
+    result.timings = {k: round(v, 4) for k, v in timings.items()}
+    return result
+
+
+def _plain(settings: Settings) -> dict[str, Any]:
+    data = asdict(settings)
+    return data
+
+
+def default_index(language: str):
+    """The exemplar index over the shipped task set of a language (persistent, cached)."""
+    from plcpilot.paths import shipped_tasks
+    from plcpilot.retrieval.embeddings import default_embedder
+    from plcpilot.retrieval.index import ExemplarIndex
+    from plcpilot.spec import load_tasks
+
+    return ExemplarIndex(load_tasks(shipped_tasks(language)), default_embedder())

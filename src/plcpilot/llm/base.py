@@ -1,0 +1,70 @@
+"""What every model backend offers: chat completion, optionally under a decoding constraint.
+
+Constraints are compiled outside the backends (a language's grammar, a JSON schema); a backend
+declares which kinds it can apply and refuses the rest loudly, so a pipeline never believes an
+output was constrained when it was not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from plcpilot.errors import PlcPilotError
+
+ConstraintKind = Literal["lark", "json_schema"]
+
+
+@dataclass(frozen=True)
+class Constraint:
+    kind: ConstraintKind
+    text: str  # Lark grammar text, or a JSON schema as a JSON string
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@dataclass
+class Completion:
+    text: str
+    finish_reason: str  # "stop" (the model or the grammar ended it) or "length" (budget hit)
+    tokens_in: int
+    tokens_out: int
+    seconds: float  # the model call only
+    constrained: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens_out / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Decoding settings; defaults follow the FX-IL RAG benchmark (temperature 0.7, top_k 40)."""
+
+    max_tokens: int = 1024
+    temperature: float = 0.7
+    top_k: int = 40
+    top_p: float = 1.0
+    seed: int | None = None
+
+
+class Backend(Protocol):
+    spec: str  # the model spec that made it, e.g. "ollama:qwen2.5-coder:7b"
+    accepts: frozenset[str]  # constraint kinds it can apply
+
+    def complete(self, messages: list[Message], sampling: Sampling = Sampling(),
+                 constraint: Constraint | None = None) -> Completion: ...
+
+
+def require(backend: Backend, constraint: Constraint | None) -> None:
+    """Fail loudly when a backend cannot apply a constraint."""
+    if constraint is not None and constraint.kind not in backend.accepts:
+        can = ", ".join(sorted(backend.accepts)) or "no constraints"
+        raise PlcPilotError(
+            f"{backend.spec} cannot apply a {constraint.kind} constraint (it accepts: {can}); "
+            "run without the grammar (--no-grammar) or pick a backend that accepts it")
