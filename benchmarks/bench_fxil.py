@@ -94,7 +94,7 @@ def main() -> None:
     verdict = "meets" if total_s < TARGET_S else "MISSES"
     table.add_row("[bold]task set: check + all tests[/]", f"baseline: target {TARGET_S:.0f} s",
                   f"[bold]{total_s:.3f}[/]", verdict, "")
-    Console().print(table)
+    Console(width=120).print(table)
 
 
 if __name__ == "__main__":

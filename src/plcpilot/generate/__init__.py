@@ -1,0 +1,1 @@
+"""Natural language -> checked and tested program (see pipeline.py)."""

@@ -1,0 +1,1 @@
+"""Model backends behind one model-spec string (see specs.py)."""

@@ -1,0 +1,1 @@
+"""Retrieval of similar examples: embeddings, persistent index, MMR."""
