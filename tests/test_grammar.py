@@ -17,7 +17,8 @@ from plcpilot.spec import load_tasks
 
 @cache
 def parser(cpu="fx3u"):
-    return lark.Lark(languages.get("fx-il").grammar(cpu=cpu), parser="earley")
+    # Python's Lark reads the unbounded form (same rules, `*` for `~0..n`)
+    return lark.Lark(languages.get("fx-il").grammar(cpu=cpu, bounded=False), parser="earley")
 
 
 def accepts(text, cpu="fx3u"):

@@ -24,10 +24,10 @@ class FxIlLanguage:
 
         return compile_program(source, cpu=cpu)
 
-    def grammar(self, cpu: str = "fx3u", **_) -> str:
+    def grammar(self, cpu: str = "fx3u", bounded: bool = True, **_) -> str:
         from plcpilot.fxil.grammar import lark_grammar
 
-        return lark_grammar(cpu)
+        return lark_grammar(cpu, bounded)
 
     def close_truncated(self, source: str, cpu: str = "fx3u", **_) -> str | None:
         from plcpilot.fxil.closing import close_truncated

@@ -89,7 +89,13 @@ def _alternatives(name: str, alts: list[list[str]]) -> str:
             f"({' | '.join(seq(a) for a in recursive)})*")
 
 
+_RANGE = re.compile(r"~(\d+)\.\.\d+")
+
+
 def lark_to_gbnf(grammar: str, start: str = "start") -> str:
+    """GBNF for a Lark grammar. Bounded repetitions (`x~0..n`) become `*`/`+`: Python's Lark
+    would expand them into thousands of rules (the bound is lost on GBNF servers)."""
+    grammar = _RANGE.sub(lambda m: "*" if m.group(1) == "0" else "+", grammar)
     parsed = lark.Lark(grammar, parser="earley", start=start)
     rules: dict[str, list[list[str]]] = {}
     for rule in parsed.rules:
