@@ -152,6 +152,84 @@ def _default_signals(task, machine) -> list[str]:
     return list(named)[:16]
 
 
+@app.command()
+def generate(
+    request: Annotated[str | None, typer.Argument(
+        help="What the program should do, in words (default: the --task's prompt).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language to write.")] = "fx-il",
+    model: Annotated[str, typer.Option("--model", help="Model spec: embedded, gguf:PATH, "
+                                                       "ollama:TAG, openai:URL#MODEL, "
+                                                       "scripted:FILE.")] = "embedded",
+    k: Annotated[int, typer.Option("--k", help="Examples retrieved (0: none).")] = 3,
+    no_rag: Annotated[bool, typer.Option("--no-rag", help="No retrieved examples.")] = False,
+    no_grammar: Annotated[bool, typer.Option("--no-grammar", help="Free decoding.")] = False,
+    repair: Annotated[int, typer.Option("--repair", help="Repair rounds.")] = 2,
+    tests: Annotated[Path | None, typer.Option("--tests", help="Task file with tests to "
+                                                               "judge the program.")] = None,
+    task: Annotated[str | None, typer.Option("--task", help="Task id in --tests.")] = None,
+    template: Annotated[str, typer.Option("--template", help="two-part or code-only (free "
+                                                             "decoding).")] = "two-part",
+    max_tokens: Annotated[int, typer.Option("--max-tokens")] = 1024,
+    temperature: Annotated[float, typer.Option("--temperature")] = 0.7,
+    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    cpu: CpuOpt = "fx3u", json_: JsonOpt = False,
+) -> None:
+    """Natural language in; a checked (and, with --tests, tested) program out.
+
+    With a task, retrieval leaves that task out (its reference is never an example)."""
+    from plcpilot.generate.pipeline import Settings
+    from plcpilot.generate.pipeline import generate as run
+    from plcpilot.generate.prompts import TEMPLATES
+    from plcpilot.llm.base import Sampling
+    from plcpilot.spec import find_task, load_tasks
+
+    if template not in TEMPLATES:
+        raise PlcPilotError(f"unknown template {template!r}; one of {', '.join(TEMPLATES)}")
+    chosen = find_task(load_tasks(tests), task) if tests else None
+    if request is None:
+        if chosen is None:
+            raise PlcPilotError("say what the program should do, or name a task with "
+                                "--tests FILE --task ID")
+        request = chosen.prompt
+    settings = Settings(language=lang, model=model, rag=not no_rag and k > 0, k=k,
+                        grammar=not no_grammar, repair=repair, template=template, cpu=cpu,
+                        sampling=Sampling(max_tokens=max_tokens, temperature=temperature,
+                                          seed=seed))
+    with err.status("starting", spinner="dots") as status:
+        result = run(request, settings, task=chosen,
+                     progress=None if json_ else lambda stage: status.update(stage))
+    if json_:
+        print(result.to_json())
+    else:
+        _print_generation(result)
+    passed = result.is_valid and result.behaviour_passed is not False
+    raise typer.Exit(0 if passed else 1)
+
+
+def _print_generation(result) -> None:
+    if result.exemplars:
+        shown = ", ".join(f"{e['id']} ({e['score']:.2f})" for e in result.exemplars)
+        out.print(f"[dim]examples: {shown}[/]")
+    for a in result.attempts:
+        sim = a.simulation
+        tests = (f", tests {sum(t.passed for t in sim.tests)}/{len(sim.tests)}" if sim else "")
+        closed = ", closed at the token budget" if a.closed_truncated else ""
+        out.print(f"[dim]round {a.round + 1}: {a.tokens_out} tokens in {a.decode_s:.1f} s "
+                  f"({a.finish_reason}{closed}), {len(a.check.errors)} check errors{tests}[/]")
+    out.rule("program")
+    out.print(result.program.rstrip(), highlight=False)
+    out.rule()
+    _print_check("program", result.final.check, result.settings["cpu"])
+    if result.final.simulation is not None:
+        _print_simulation(result.final.simulation)
+    elif result.final.simulation_error:
+        out.print(f"[red]{result.final.simulation_error}[/]")
+    t = result.timings
+    out.print(f"[dim]retrieve {t['retrieve_ms']:.0f} ms, decode {t['decode_s']:.1f} s, "
+              f"check {t['check_s'] * 1000:.1f} ms, simulate {t['simulate_s'] * 1000:.1f} ms, "
+              f"total {t['total_s']:.1f} s[/]")
+
+
 @tasks_app.command("verify")
 def tasks_verify(
     paths: Annotated[list[Path] | None, typer.Argument(help="Task files or folders (default: the "

@@ -137,7 +137,8 @@ def _options(rest: str) -> tuple[str, dict[str, str]]:
 
 
 def openai(rest: str) -> ChatServer:
-    """`openai:<base-url>#<model>[?dialect=vllm|llama.cpp|openai]`; key from OPENAI_API_KEY."""
+    """`openai:<base-url>#<model>[?dialect=vllm|llama.cpp|openai&timeout=S&retries=N]`;
+    the API key comes from OPENAI_API_KEY."""
     head, opts = _options(rest)
     base, sep, model = head.rpartition("#")
     if not sep or not urlsplit(base).scheme:
@@ -146,7 +147,8 @@ def openai(rest: str) -> ChatServer:
     if opts.get("dialect") not in (None, *DIALECTS):
         raise PlcPilotError(f"unknown dialect {opts['dialect']!r}; one of {', '.join(DIALECTS)}")
     return ChatServer(f"openai:{rest}", base, model, dialect=opts.get("dialect"),
-                      api_key=os.environ.get("OPENAI_API_KEY"))
+                      api_key=os.environ.get("OPENAI_API_KEY"),
+                      timeout=float(opts.get("timeout", 300)), retries=int(opts.get("retries", 3)))
 
 
 def ollama(rest: str) -> ChatServer:
