@@ -23,6 +23,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Write, check, simulate and verify PLC programs with local LLMs.")
 tasks_app = typer.Typer(no_args_is_help=True, help="Task sets: verify references and tests.")
 app.add_typer(tasks_app, name="tasks")
+models_app = typer.Typer(no_args_is_help=True, help="Local models: list, fetch opt-in ones.")
+app.add_typer(models_app, name="models")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -295,6 +297,31 @@ def tasks_mutate(
     out.print(f"[bold]{killed}/{len(outcomes)} mutants killed[/], {exempt} declared equivalent, "
               f"{len(survivors)} surviving, over {len(tasks)} tasks")
     raise typer.Exit(1 if survivors else 0)
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Known local models and where they are."""
+    from plcpilot.llm.models import KNOWN, model_path
+
+    for name, m in KNOWN.items():
+        try:
+            where = f"[green]{model_path(name)}[/]"
+        except PlcPilotError as e:
+            where = f"[yellow]{e}[/]"
+        out.print(f"[bold]{name}[/] ({m.licence}): {m.note}\n    {where}")
+
+
+@models_app.command("fetch")
+def models_fetch(name: Annotated[str, typer.Argument(help="qwen2.5-coder-1.5b")]) -> None:
+    """Download an opt-in model into the user's cache, verifying size and sha256."""
+    from plcpilot.llm.fetch import fetch_qwen
+
+    if name != "qwen2.5-coder-1.5b":
+        raise PlcPilotError(f"nothing to fetch for {name!r}; fetchable: qwen2.5-coder-1.5b")
+    with err.status("fetching") as status:
+        path = fetch_qwen(progress=status.update)
+    out.print(f"{name}: {path} (use --model embedded:{name})")
 
 
 @app.command()
