@@ -45,10 +45,12 @@ def summarize(path: Path) -> Table:
         rs = [r for r in by_mode.get(mode, []) if r["task_id"] in common]
         if not rs:
             continue
-        n = len(rs)
-        pct = lambda k: f"{100 * sum(bool(r[k]) for r in rs) / n:.1f} %"  # noqa: E731
-        mean = lambda k: f"{sum(r[k] for r in rs) / n:.1f}"  # noqa: E731
-        table.add_row(mode, str(n), pct("is_valid"), pct("paper_valid"),
+        def pct(key: str, rs=rs) -> str:
+            return f"{100 * sum(bool(r[key]) for r in rs) / len(rs):.1f} %"
+
+        def mean(key: str, rs=rs) -> str:
+            return f"{sum(r[key] for r in rs) / len(rs):.1f}"
+        table.add_row(mode, str(len(rs)), pct("is_valid"), pct("paper_valid"),
                       pct("behaviour_passed"), pct("closed_truncated"), mean("tokens_out"),
                       mean("decode_s"), mean("total_s"))
     return table
@@ -74,7 +76,8 @@ def main() -> None:
     tasks = load_tasks(args.tasks)
     done = set()
     if samples.exists():
-        done = {(r["task_id"], r["mode"]) for r in map(json.loads, samples.read_text().splitlines())}
+        rows = map(json.loads, samples.read_text().splitlines())
+        done = {(r["task_id"], r["mode"]) for r in rows}
     backend = load_backend(args.model)
     index = default_index("fx-il")
     order = interleaved(len(tasks))[: args.limit]

@@ -3,7 +3,7 @@
 A grammar keeps every prefix valid but does not make the model stop; when the budget runs out
 the text ends mid-network. We cut back to the last line where a network is complete, close the
 regions still open (RET for steps, MCR for master controls, NEXT for loops) and add END, taking
-the longest prefix the checker accepts. The pipeline records that it did this.
+the longest prefix the checker accepts. The pipeline records that it did this, so a closed program is never mistaken for the model's.
 """
 
 from __future__ import annotations
@@ -35,11 +35,12 @@ def _closers(lines: list[str]) -> list[str]:
 
 def close_truncated(text: str, cpu: str = "fx3u") -> str | None:
     """The longest checker-valid program made of a prefix of `text` plus closers and END
-    (whole networks only: a cut-off condition that drives nothing is dropped)."""
+    (whole networks only: a cut-off condition that drives nothing is dropped). When not even
+    the first network was finished this is `END` alone: valid, and failing every test."""
     lines = canonical_text(parse(text)).splitlines()
     if lines and lines[-1] == "END":
         lines.pop()
-    for cut in range(len(lines), 0, -1):
+    for cut in range(len(lines), -1, -1):  # cut 0: no network finished, an empty program
         candidate = lines[:cut] + _closers(lines[:cut]) + ["END"]
         program = "\n".join(candidate) + "\n"
         report = check(program, cpu)

@@ -152,8 +152,8 @@ _STRUCTURAL = frozenset({"END", "STL", "RET", "MPS", "MRD", "MPP", "ANB", "ORB",
 _NOT_GENERATED = frozenset({"CJ", "CALL", "SRET", "FEND", "IRET", "EI", "DI"})
 MC_LEVELS = 8
 ITEMS, BODY = 64, 24  # networks per program / per step, MC region or loop
-CONTACTS, OUTPUTS = 12, 8  # per block / per action
-BLOCK_DEPTH, STACK_DEPTH = 4, 3  # nested LD blocks (FX allows 8) / nested MPS (FX allows 11)
+CONTACTS, OUTPUTS = 10, 8  # per block / per action
+BLOCK_DEPTH, STACK_DEPTH = 3, 3  # nested LD blocks (FX allows 8) / nested MPS (FX allows 11)
 
 
 def _repeat(lo: int, hi: int, bounded: bool) -> str:

@@ -76,11 +76,15 @@ class LlamaCppBackend:
 
     def tokenizer(self):
         if self._tokenizer is None:
+            import warnings
+
             import llama_cpp
             import llguidance.llamacpp
 
             vocab = llama_cpp.llama_model_get_vocab(self.llm.model)
-            self._tokenizer = llguidance.llamacpp.lltokenizer_from_vocab(vocab)
+            with warnings.catch_warnings():  # llguidance reads token attributes the old way
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self._tokenizer = llguidance.llamacpp.lltokenizer_from_vocab(vocab)
         return self._tokenizer
 
     def complete(self, messages: list[Message], sampling: Sampling = Sampling(),
