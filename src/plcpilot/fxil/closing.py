@@ -3,7 +3,8 @@
 A grammar keeps every prefix valid but does not make the model stop; when the budget runs out
 the text ends mid-network. We cut back to the last line where a network is complete, close the
 regions still open (RET for steps, MCR for master controls, NEXT for loops) and add END, taking
-the longest prefix the checker accepts. The pipeline records that it did this, so a closed program is never mistaken for the model's.
+the longest prefix the checker accepts. The pipeline records that it did this, so a closed
+program is never mistaken for the model's own.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ registry, so ST and SFC plug in without changes here.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -19,7 +20,7 @@ from plcpilot import languages
 from plcpilot.diagnostics import CheckReport
 from plcpilot.errors import PlcPilotError
 from plcpilot.generate.prompts import build_messages, extract_program, repair_message
-from plcpilot.llm.base import Backend, Constraint, Message, Sampling
+from plcpilot.llm.base import Backend, Constraint, Message, Sampling, require
 from plcpilot.spec import SimulationReport, Task, run_tests
 
 
@@ -99,8 +100,6 @@ class Generation(BaseModel):
         data = self.model_dump()
         data |= {"program": self.program, "is_valid": self.is_valid,
                  "behaviour_passed": self.behaviour_passed}
-        import json
-
         return json.dumps(data, indent=2)
 
 
@@ -137,10 +136,8 @@ def generate(request: str, settings: Settings = Settings(), *, task: Task | None
         backend = load_backend(settings.model)
     constraint = (Constraint("lark", language.grammar(cpu=settings.cpu))
                   if settings.grammar else None)
-    from plcpilot.llm.base import require
-
     require(backend, constraint)
-    result = Generation(request=request, settings=_plain(settings))
+    result = Generation(request=request, settings=asdict(settings))
     timings = {"retrieve_ms": 0.0, "decode_s": 0.0, "check_s": 0.0, "simulate_s": 0.0}
     started = time.perf_counter()
 
@@ -198,11 +195,6 @@ def generate(request: str, settings: Settings = Settings(), *, task: Task | None
     timings["total_s"] = time.perf_counter() - started
     result.timings = {k: round(v, 4) for k, v in timings.items()}
     return result
-
-
-def _plain(settings: Settings) -> dict[str, Any]:
-    data = asdict(settings)
-    return data
 
 
 def default_index(language: str):
