@@ -68,6 +68,7 @@ REJECTED = {
     "STL without RET": "STL S0\nOUT Y0\nEND\n",
     "unknown mnemonic": "LD X0\nJMP P1\nEND\n",
     "prose": "The motor runs.\nLD X0\nOUT Y0\nEND\n",
+    "empty program": "END\n",
     "MC level out of order": "LD X0\nMC N1 M100\nLD X1\nOUT Y0\nMCR N1\nEND\n",
     "MCR without MC": "LD X0\nOUT Y0\nMCR N0\nEND\n",
     "NEXT without FOR": "LD X0\nOUT Y0\nNEXT\nEND\n",

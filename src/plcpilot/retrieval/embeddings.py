@@ -36,10 +36,13 @@ class MiniLM:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
+            import transformers
             from sentence_transformers import SentenceTransformer
         except ImportError:
             raise PlcPilotError("retrieval needs sentence-transformers: install plcpilot with "
                                 "the [rag] extra (scripts/demo does)") from None
+        transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar per run
+        transformers.utils.logging.set_verbosity_error()
         self.model = SentenceTransformer(str(model_dir()), device="cpu")
 
     def encode(self, texts: list[str]) -> np.ndarray:
