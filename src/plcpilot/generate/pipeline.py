@@ -156,7 +156,7 @@ def generate(request: str, settings: Settings = Settings(), *, task: Task | None
         result.exemplars = [{"id": r.task.id, "score": round(r.score, 4)} for r in found]
 
     template = "code-only" if settings.grammar else settings.template
-    messages = build_messages(request, language, exemplars, template)
+    first = messages = build_messages(request, language, exemplars, template)
     for round_no in range(settings.repair + 1):
         say(f"round {round_no + 1}: decoding")
         completion = backend.complete(messages, settings.sampling, constraint)
@@ -189,7 +189,8 @@ def generate(request: str, settings: Settings = Settings(), *, task: Task | None
         done = report.is_valid and (attempt.simulation is None or attempt.simulation.passed)
         if done or round_no == settings.repair:
             break
-        messages = [*messages, Message("assistant", completion.text),
+        # feedback on the last answer only: the context stays bounded however many rounds
+        messages = [*first, Message("assistant", completion.text),
                     repair_message(report.errors, _failures(attempt.simulation,
                                                             attempt.simulation_error))]
     timings["total_s"] = time.perf_counter() - started

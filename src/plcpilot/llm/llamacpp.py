@@ -94,12 +94,16 @@ class LlamaCppBackend:
 
         processor = GrammarProcessor(self.tokenizer(), constraint) if constraint else None
         started = time.perf_counter()
-        out = self.llm.create_chat_completion(
-            messages=[{"role": m.role, "content": m.content} for m in messages],
-            max_tokens=sampling.max_tokens, temperature=sampling.temperature,
-            top_k=sampling.top_k, top_p=sampling.top_p,
-            seed=sampling.seed if sampling.seed is not None else -1,
-            logits_processor=LogitsProcessorList([processor]) if processor else None)
+        try:
+            out = self.llm.create_chat_completion(
+                messages=[{"role": m.role, "content": m.content} for m in messages],
+                max_tokens=sampling.max_tokens, temperature=sampling.temperature,
+                top_k=sampling.top_k, top_p=sampling.top_p,
+                seed=sampling.seed if sampling.seed is not None else -1,
+                logits_processor=LogitsProcessorList([processor]) if processor else None)
+        except ValueError as e:  # llama.cpp: the prompt does not fit the context window
+            raise PlcPilotError(f"{self.spec}: {e} (context {self.n_ctx} tokens; use fewer "
+                                "examples with --k or a shorter request)") from None
         seconds = time.perf_counter() - started
         choice, usage = out["choices"][0], out["usage"]
         return Completion(
