@@ -90,3 +90,35 @@ def test_json_schema_constraint_through_the_server(server):
                            Sampling(max_tokens=30, temperature=0),
                            Constraint("json_schema", json.dumps(schema)))
     assert json.loads(out.text)["lamp"] in ("Y0", "Y1")
+
+
+def test_random_programs_from_the_grammar_all_pass_the_checker(embedded):
+    """Walk the grammar with random allowed tokens (no model): whatever it admits, the checker
+    accepts; a walk cut off at its budget is closed like a truncated model output."""
+    import random
+
+    import llguidance
+    import llguidance.numpy
+    import numpy as np
+
+    tok = embedded.tokenizer()
+    grammar = llguidance.grammar_from("lark", FX.grammar())
+    mask = llguidance.numpy.allocate_token_bitmask(1, tok.vocab_size)
+    rnd = random.Random(7)
+    eos = tok.eos_token
+    for _ in range(40):
+        matcher = llguidance.LLMatcher(tok, grammar)
+        tokens = []
+        while len(tokens) < 300 and not matcher.is_stopped():
+            llguidance.numpy.fill_next_token_bitmask(matcher, mask, 0)
+            bits = np.unpackbits(mask[0].view(np.uint8), bitorder="little")[: tok.vocab_size]
+            allowed = np.flatnonzero(bits)
+            if matcher.is_accepting() and (rnd.random() < 0.2 or len(allowed) == 1):
+                break
+            choice = int(rnd.choice([t for t in allowed[:5000] if t != eos] or [eos]))
+            assert matcher.consume_token(choice), matcher.get_error()
+            tokens.append(choice)
+        text = tok.decode_str(tokens)
+        program = text if matcher.is_accepting() else FX.close_truncated(text)
+        report = FX.check(program)
+        assert report.is_valid, (text, [e.message for e in report.errors])

@@ -63,11 +63,46 @@ def operand_problems(st: Statement, cpu: str) -> list[tuple[str, str]]:
         elif not in_range(op, cpu):
             problems.append(("operand-range", f"{op.text} does not exist on {cpu.upper()} "
                                               f"({range_text(op.base, cpu)})"))
+        elif (span := operand_span(st, k)) > 1 and not in_range(op, cpu, span):
+            problems.append(("operand-range", f"{st.word} reaches {span} devices from "
+                                              f"{op.text}, past the end of "
+                                              f"{range_text(op.base, cpu)}"))
         elif op.kind in CONST and instr.sem != "out" and (msg := _constant_problem(op, wide)):
             problems.append(("constant-range", msg))
     if instr.sem == "out" and st.operands and st.operands[0] is not None:
         problems += _out_problems(st)
     return problems
+
+
+def _count(st: Statement, k: int) -> int:
+    """A constant count operand's value (0 when it is a register, read at run time)."""
+    op = st.operands[k] if k < len(st.operands) else None
+    return op.index if op is not None and op.kind in CONST else 0
+
+
+def operand_span(st: Statement, k: int) -> int:
+    """How many consecutive devices operand k reaches: a register pair in a 32-bit
+    instruction, a double-width product, CMP's three result bits, a shift register's n bits."""
+    instr, wide, op = st.mnemonic.instr, st.mnemonic.d32, st.operands[k]
+    words = 2 if wide and not op.digits and op.kind in "DTCVZ" and not (
+        op.kind == "C" and op.index >= BITS32) else 1
+    sem = instr.sem
+    if sem == "arith" and k == 2 and instr.attrs["op"] in "*/":
+        return 4 if wide else 2  # product / quotient and remainder
+    if sem in ("cmp", "zcp") and k == len(instr.operands) - 1:
+        return 3
+    if sem == "sft":
+        return _count(st, 3) if k == 0 else _count(st, 2) if k == 1 else 1
+    if sem == "deco" and k == 1 and op.kind in "YMS":
+        return 1 << _count(st, 2)
+    if sem == "enco" and k == 0 and op.kind in "XYMS":
+        return 1 << _count(st, 2)
+    if sem in ("bmov", "fmov") and k == 1 or sem == "bmov" and k == 0:
+        return words * _count(st, 2)
+    if sem == "out" and k == 1 and st.operands[0] is not None and \
+            st.operands[0].kind == "C" and st.operands[0].index >= BITS32:
+        return 2  # a 32-bit counter's preset register pair
+    return words
 
 
 def _constant_problem(op: Operand, wide: bool) -> str | None:

@@ -116,11 +116,13 @@ def parse_operand(text: str) -> Operand:
     raise OperandError("operand-syntax", f"{text!r} is not an FX device or constant")
 
 
-def in_range(op: Operand, cpu: str) -> bool:
-    """Whether the device (all its bits, for KnM) exists on the CPU; constants always do."""
+def in_range(op: Operand, cpu: str, span: int = 1) -> bool:
+    """Whether the device exists on the CPU, with all the `span` consecutive devices (or, for
+    K4M0, words of bits) an instruction reaches from it; constants always do."""
     if op.kind in ("K", "H"):
         return True
-    last = op.index + (op.digits * 4 - 1 if op.digits else 0)
+    size = op.digits * 4 if op.digits else 1
+    last = op.index + size * max(span, 1) - 1
     return any(lo <= op.index and last <= hi for lo, hi in RANGES[cpu][op.base])
 
 

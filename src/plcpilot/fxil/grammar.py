@@ -74,22 +74,44 @@ def range_regex(lo: int, hi: int, base: int = 10) -> str:
     return _by_width(_range_parts(lo, hi, base))
 
 
-def _device_regex(letter: str, cpu: str) -> str:
+def _device_regex(letter: str, cpu: str, span: int = 1) -> str:
+    """Devices whose `span` consecutive devices all exist (a 32-bit pair, CMP's three bits)."""
     base = 8 if letter in OCTAL else 10
-    return letter + _by_width([p for lo, hi in RANGES[cpu][letter]
-                               for p in _range_parts(lo, hi, base)])
+    return letter + _by_width([p for lo, hi in RANGES[cpu][letter] if hi - span + 1 >= lo
+                               for p in _range_parts(lo, hi - span + 1, base)])
 
 
-def _terminals(cpu: str, wide: bool) -> dict[str, str]:
-    """Operand kind -> regex for this CPU (K/H/Kn depend on the operand width)."""
-    t = {k: _device_regex(k, cpu) for k in "XYMSTCDPNVZ"}
+def _terminals(cpu: str, wide: bool, word_span: int = 1, bit_span: int = 1
+               ) -> dict[str, str]:
+    """Operand kind -> regex for this CPU. K/H/Kn depend on the operand width; devices leave
+    room for the consecutive words/bits the instruction reaches (the checker's operand spans)."""
+    t = {k: _device_regex(k, cpu, word_span if k in "DTCVZ" else bit_span if k in "XYMS" else 1)
+         for k in "XYMSTCDPNVZ"}
     bits = 32 if wide else 16
     t["K"] = f"K(?:{range_regex(0, 2 ** (bits - 1) - 1)}|-{range_regex(1, 2 ** (bits - 1))})"
     t["H"] = f"H[0-9A-F]{{1,{bits // 4}}}"
     digits = "[1-8]" if wide else "[1-4]"
-    for k in "XYMS":
-        t["Kn" + k] = f"K{digits}{_device_regex(k, cpu)}"
+    for k in "XYMS":  # K8M0 reaches 32 bits: leave room for the widest
+        t["Kn" + k] = f"K{digits}{_device_regex(k, cpu, 32)}"
     return t
+
+
+# counts in generated programs (SFTL n1/n2, BMOV/FMOV n, DECO/ENCO n) stay small, so the
+# devices they reach from can be bounded in a regex
+MAX_COUNT, MAX_CODE_BITS = 16, 4
+SPANNING = frozenset({"sft", "bmov", "fmov", "deco", "enco"})
+
+
+def _spans(i: Instr, wide: bool, n: int) -> tuple[int, int]:
+    """(word span, bit span) of operand n, at most, in a generated program."""
+    words = 2 if wide else 1
+    if i.sem == "arith" and n == 2 and i.attrs["op"] in "*/":
+        return (4 if wide else 2), 1
+    if i.sem in ("cmp", "zcp") and n == len(i.operands) - 1:
+        return 1, 3
+    if i.sem in SPANNING:
+        return MAX_COUNT * words, MAX_COUNT
+    return words, 1
 
 
 class _Operands:
@@ -97,14 +119,15 @@ class _Operands:
 
     def __init__(self, cpu: str):
         self.cpu = cpu
-        self.names: dict[tuple[frozenset[str], bool], str] = {}
+        self.names: dict[tuple, str] = {}
         self.regex: dict[str, str] = {}
 
-    def __call__(self, kinds: frozenset[str] | str, wide: bool = False) -> str:
+    def __call__(self, kinds: frozenset[str] | str, wide: bool = False,
+                 spans: tuple[int, int] = (1, 1)) -> str:
         kinds = frozenset([kinds]) if isinstance(kinds, str) else kinds
-        key = (kinds, wide)
+        key = (kinds, wide, spans)
         if key not in self.names:
-            t = _terminals(self.cpu, wide)
+            t = _terminals(self.cpu, wide, *spans)
             name = f"OPERAND{len(self.names)}"
             self.names[key] = name
             # digit-specified devices (K4M0) before constants (K4), for the same reason
@@ -132,24 +155,31 @@ def _forms(i: Instr) -> list[tuple[str, bool]]:
 
 def _line(i: Instr, word: str, wide: bool, ops: _Operands) -> str:
     if i.sem == "out":
-        # a coil, or a timer/counter with its preset (32-bit presets for C200 and up)
-        coil, preset = ops(frozenset("YMS")), ops(frozenset("KD"))
+        # a coil, or a timer/counter with its preset: K0..K32767 or D (a 32-bit counter takes
+        # any 32-bit K or a D pair)
         ops.regex.setdefault("COUNTER16", f"C(?:{range_regex(0, 199)})")
         ops.regex.setdefault("COUNTER32", f"C(?:{range_regex(200, 234)})")
-        return (f'"OUT " ({coil} | {ops("T")} " " {preset} | COUNTER16 " " {preset}'
-                f' | COUNTER32 " " {ops(frozenset("KD"), True)})')
+        ops.regex.setdefault("PRESET", f"K{range_regex(0, 32767)}|{_device_regex('D', ops.cpu)}")
+        return (f'"OUT " ({ops(frozenset("YMS"))} | {ops("T")} " " PRESET'
+                f' | COUNTER16 " " PRESET | COUNTER32 " " {ops(frozenset("KD"), True, (2, 1))})')
     parts = [f'"{word}"']
-    for n, kinds in enumerate(i.operands):
-        if n < i.required:
-            parts.append(f'" " {ops(kinds, wide)}')
+    for n, kinds in enumerate(i.operands[: i.required]):
+        if i.sem in SPANNING and kinds <= {"K", "H", "D"}:
+            top = MAX_CODE_BITS if i.sem in ("deco", "enco") else MAX_COUNT
+            ops.regex.setdefault(f"COUNT{top}", f"K{range_regex(1, top)}")
+            parts.append(f'" " COUNT{top}')
+        else:
+            kinds = kinds - {"KnX", "KnY", "KnM", "KnS"} if i.sem in ("bmov", "fmov") else kinds
+            parts.append(f'" " {ops(kinds, wide, _spans(i, wide, n))}')
     return " ".join(parts)
 
 
 # Written by dedicated rules (regions that must close) or left out of generated programs: jumps,
-# calls and interrupts need pointer labels the grammar cannot tie to their uses.
+# calls and interrupts need pointer labels the grammar cannot tie to their uses; TO/FROM talk to
+# special function modules the simulator does not have, so their programs could not be tested.
 _STRUCTURAL = frozenset({"END", "STL", "RET", "MPS", "MRD", "MPP", "ANB", "ORB", "MC", "MCR",
                          "FOR", "NEXT"})
-_NOT_GENERATED = frozenset({"CJ", "CALL", "SRET", "FEND", "IRET", "EI", "DI"})
+_NOT_GENERATED = frozenset({"CJ", "CALL", "SRET", "FEND", "IRET", "EI", "DI", "TO", "FROM"})
 MC_LEVELS = 8
 ITEMS, BODY = 64, 24  # networks per program / per step, MC region or loop
 CONTACTS, OUTPUTS = 10, 8  # per block / per action

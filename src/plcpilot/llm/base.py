@@ -56,6 +56,7 @@ class Sampling:
 class Backend(Protocol):
     spec: str  # the model spec that made it, e.g. "ollama:qwen2.5-coder:7b"
     accepts: frozenset[str]  # constraint kinds it can apply
+    max_concurrency: int  # requests it may serve at once (1: an in-process model)
 
     def complete(self, messages: list[Message], sampling: Sampling = Sampling(),
                  constraint: Constraint | None = None) -> Completion: ...

@@ -49,6 +49,8 @@ DIALECTS = {d.name: d for d in (
 
 
 class ChatServer:
+    max_concurrency = 64  # servers batch concurrent requests (vLLM, Ollama with parallelism)
+
     def __init__(self, spec: str, base_url: str, model: str, *, dialect: str | None = None,
                  api_key: str | None = None, timeout: float = 300.0, retries: int = 3):
         import httpx

@@ -54,6 +54,7 @@ class GrammarProcessor:
 
 class LlamaCppBackend:
     accepts = frozenset({"lark", "json_schema"})
+    max_concurrency = 1  # one llama.cpp context, not thread-safe
 
     def __init__(self, path: Path, spec: str, n_ctx: int = 4096):
         if not path.is_file():

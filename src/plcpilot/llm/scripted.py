@@ -18,6 +18,7 @@ from plcpilot.llm.base import Completion, Constraint, Message, Sampling, require
 
 class ScriptedBackend:
     accepts = frozenset({"lark", "json_schema"})  # replies are taken as written
+    max_concurrency = 1  # replies are used in turn
 
     def __init__(self, path: str):
         self.spec = f"scripted:{path}"

@@ -1,0 +1,1 @@
+"""Benchmarks: the field's evaluation protocols over any model (runner, metrics, stats, report)."""

@@ -1,0 +1,203 @@
+"""`plcpilot bench run`: every (task, model, mode, sample) through the generation pipeline,
+scored and appended to DIR/samples.jsonl as it finishes (FORMATS.md §4).
+
+Resumable and safe: finished samples are never redone or lost (each line is flushed and
+fsynced); a failing model call becomes an error sample, not a crash; the run's configuration is
+stored in DIR/config.json and a resume with a different one is refused. Server backends take
+concurrent requests; an in-process model runs one at a time (llama.cpp contexts are not
+thread-safe). Checks and simulations run in the worker threads, off the main thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from plcpilot import languages
+from plcpilot.errors import PlcPilotError
+from plcpilot.generate.pipeline import MODES, generate, settings_for
+from plcpilot.llm.base import Sampling
+from plcpilot.spec import Task, load_tasks
+
+
+class RunConfig(BaseModel):
+    """What makes a run: stored once, compared on every resume."""
+
+    tasks: list[str]
+    task_fingerprint: str
+    models: list[str]
+    modes: list[str]
+    samples: int = 1
+    temperature: float = 0.7
+    top_k: int = 40
+    max_tokens: int = 1024
+    k: int = 3
+    cpu: str = "fx3u"
+
+
+def fingerprint(tasks: list[Task]) -> str:
+    h = hashlib.sha256()
+    for t in tasks:
+        h.update(json.dumps([t.id, t.prompt, t.reference, [x.model_dump() for x in t.tests]],
+                            sort_keys=True).encode())
+    return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Job:
+    task: Task
+    model: str
+    mode: str
+    sample: int
+
+    @property
+    def key(self) -> tuple[str, str, str, int]:
+        return (self.task.id, self.model, self.mode, self.sample)
+
+
+def key_of(record: dict) -> tuple[str, str, str, int]:
+    return (record["task_id"], record["model"], record["mode"], record["sample"])
+
+
+def read_samples(out: Path) -> list[dict]:
+    path = out / "samples.jsonl"
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line cut by a kill mid-write: that sample runs again
+    return records
+
+
+def prepare(out: Path, config: RunConfig) -> set[tuple]:
+    """Create or resume DIR; returns the keys already done."""
+    out.mkdir(parents=True, exist_ok=True)
+    stored = out / "config.json"
+    if stored.exists():
+        old = RunConfig.model_validate_json(stored.read_text())
+        if old != config:
+            diff = [f for f in RunConfig.model_fields if getattr(old, f) != getattr(config, f)]
+            raise PlcPilotError(f"{out} holds a run with another configuration (differs in: "
+                                f"{', '.join(diff)}); resume with the same options or use "
+                                "another --out")
+    else:
+        stored.write_text(config.model_dump_json(indent=2))
+    return {key_of(r) for r in read_samples(out)}
+
+
+def prose_preamble(language, raw: str) -> bool:
+    """Did the answer open with prose before any code (a known failure of chat models)?"""
+    first = next((line for line in raw.splitlines() if line.strip()), "")
+    if not first or first.lstrip().startswith("```"):
+        return False
+    return language.check(first).stats.get("instructions", 0) == 0
+
+
+def run_job(job: Job, config: RunConfig, backend, index, scorer) -> dict:
+    record = {"task_id": job.task.id, "category": job.task.category, "model": job.model,
+              "mode": job.mode, "sample": job.sample, "output": "", "is_valid": False,
+              "tiers": None, "behaviour_passed": None, "similarity": None, "bleu": None,
+              "rouge_l": None, "latency_s": None, "tokens_out": 0, "error": None}
+    seed = int(hashlib.sha256(repr(job.key).encode()).hexdigest()[:8], 16)
+    settings = settings_for(job.mode, model=job.model, k=config.k, cpu=config.cpu,
+                            sampling=Sampling(max_tokens=config.max_tokens,
+                                              temperature=config.temperature,
+                                              top_k=config.top_k, seed=seed))
+    try:
+        g = generate(job.task.prompt, settings, task=job.task, backend=backend, index=index)
+    except Exception as e:  # noqa: BLE001 - any model failure is an error sample, never a crash
+        record["error"] = f"{type(e).__name__}: {e}"[:500]
+        return record
+    final = g.final
+    language = languages.get(job.task.language)
+    record |= {
+        "output": g.program, "is_valid": g.is_valid, "tiers": final.check.tiers,
+        "behaviour_passed": g.behaviour_passed if job.task.tests else None,
+        "latency_s": round(g.timings["decode_s"], 4), "tokens_out": sum(
+            a.tokens_out for a in g.attempts),
+        # extensions
+        "paper_valid": final.check.paper_valid, "overall": final.check.overall,
+        "retrieval_ms": g.timings.get("retrieve_ms", 0.0), "rounds": len(g.attempts),
+        "closed_truncated": final.closed_truncated, "finish_reason": final.finish_reason,
+        "error_codes": [e.code for e in final.check.errors],
+        "prose_preamble": prose_preamble(language, final.raw),
+        "exemplars": [e["id"] for e in g.exemplars],
+    }
+    record |= scorer.score(g.program, job.task.reference)
+    return record
+
+
+Progress = Callable[[dict], None]
+
+
+def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path, *,
+        samples: int = 1, temperature: float = 0.7, top_k: int = 40, max_tokens: int = 1024,
+        k: int = 3, cpu: str = "fx3u", concurrency: int = 4, scorer=None, index_for=None,
+        progress: Progress | None = None, total: Callable[[int, int], None] | None = None
+        ) -> list[dict]:
+    """Run what is not done yet; returns every sample of the run (old and new)."""
+    from plcpilot.llm.specs import load_backend
+
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        raise PlcPilotError(f"unknown mode(s) {', '.join(unknown)}; one of {', '.join(MODES)}")
+    tasks = [t for p in tasks_paths for t in load_tasks(p)]
+    config = RunConfig(tasks=[str(p) for p in tasks_paths], task_fingerprint=fingerprint(tasks),
+                       models=models, modes=modes, samples=samples, temperature=temperature,
+                       top_k=top_k, max_tokens=max_tokens, k=k, cpu=cpu)
+    done = prepare(out, config)
+    jobs = [Job(t, m, mode, s) for m in models for t in tasks for mode in modes
+            for s in range(samples)]
+    todo = [j for j in jobs if j.key not in done]
+    if total:
+        total(len(jobs), len(jobs) - len(todo))
+    if scorer is None:
+        from plcpilot.bench.metrics import Similarity
+
+        scorer = Similarity()
+    lock = threading.Lock()
+    path = out / "samples.jsonl"
+    with path.open("a", encoding="utf-8") as sink:
+        def save(record: dict) -> None:
+            with lock:
+                sink.write(json.dumps(record) + "\n")
+                sink.flush()
+                os.fsync(sink.fileno())
+            if progress:
+                progress(record)
+
+        for model in models:
+            backend = load_backend(model)
+            index = index_for(tasks) if index_for else _index(tasks, modes)
+            mine = [j for j in todo if j.model == model]
+            workers = max(1, min(concurrency, getattr(backend, "max_concurrency", 1)))
+            if workers == 1:
+                for job in mine:
+                    save(run_job(job, config, backend, index, scorer))
+                continue
+            with ThreadPoolExecutor(workers) as pool:
+                futures = [pool.submit(run_job, j, config, backend, index, scorer) for j in mine]
+                for f in as_completed(futures):
+                    save(f.result())
+    return read_samples(out)
+
+
+def _index(tasks: list[Task], modes: list[str]):
+    """The exemplar index over the run's own tasks (leave-one-out), when a mode retrieves."""
+    if not any(MODES[m]["rag"] for m in modes):
+        return None
+    from plcpilot.retrieval.embeddings import default_embedder
+    from plcpilot.retrieval.index import ExemplarIndex
+
+    return ExemplarIndex(tasks, default_embedder())
