@@ -32,6 +32,7 @@ class RunConfig(BaseModel):
     """What makes a run: stored once, compared on every resume."""
 
     tasks: list[str]
+    every: int = 1  # every n-th task of the files (a reproducible sample)
     task_fingerprint: str
     models: list[str]
     modes: list[str]
@@ -118,12 +119,14 @@ def run_job(job: Job, config: RunConfig, backend, index, scorer) -> dict:
         g = generate(job.task.prompt, settings, task=job.task, backend=backend, index=index)
     except Exception as e:  # noqa: BLE001 - any model failure is an error sample, never a crash
         record["error"] = f"{type(e).__name__}: {e}"[:500]
+        record["behaviour_passed"] = False if job.task.tests else None
         return record
     final = g.final
     language = languages.get(job.task.language)
     record |= {
         "output": g.program, "is_valid": g.is_valid, "tiers": final.check.tiers,
-        "behaviour_passed": g.behaviour_passed if job.task.tests else None,
+        # a task with tests fails them when its program does not even check
+        "behaviour_passed": bool(g.behaviour_passed) if job.task.tests else None,
         "latency_s": round(g.timings["decode_s"], 4), "tokens_out": sum(
             a.tokens_out for a in g.attempts),
         # extensions
@@ -143,7 +146,8 @@ Progress = Callable[[dict], None]
 
 def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path, *,
         samples: int = 1, temperature: float = 0.7, top_k: int = 40, max_tokens: int = 1024,
-        k: int = 3, cpu: str = "fx3u", concurrency: int = 4, scorer=None, index_for=None,
+        k: int = 3, cpu: str = "fx3u", every: int = 1, concurrency: int = 4, scorer=None,
+        index_for=None,
         progress: Progress | None = None, total: Callable[[int, int], None] | None = None
         ) -> list[dict]:
     """Run what is not done yet; returns every sample of the run (old and new)."""
@@ -152,8 +156,10 @@ def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path,
     unknown = [m for m in modes if m not in MODES]
     if unknown:
         raise PlcPilotError(f"unknown mode(s) {', '.join(unknown)}; one of {', '.join(MODES)}")
-    tasks = [t for p in tasks_paths for t in load_tasks(p)]
-    config = RunConfig(tasks=[str(p) for p in tasks_paths], task_fingerprint=fingerprint(tasks),
+    pool = [t for p in tasks_paths for t in load_tasks(p)]
+    tasks = pool[::every]
+    config = RunConfig(tasks=[str(p) for p in tasks_paths], every=every,
+                       task_fingerprint=fingerprint(tasks),
                        models=models, modes=modes, samples=samples, temperature=temperature,
                        top_k=top_k, max_tokens=max_tokens, k=k, cpu=cpu)
     done = prepare(out, config)
@@ -179,7 +185,8 @@ def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path,
 
         for model in models:
             backend = load_backend(model)
-            index = index_for(tasks) if index_for else _index(tasks, modes)
+            # examples come from the whole pool, leave-one-out
+            index = index_for(pool) if index_for else _index(pool, modes)
             mine = [j for j in todo if j.model == model]
             workers = max(1, min(concurrency, getattr(backend, "max_concurrency", 1)))
             if workers == 1:
