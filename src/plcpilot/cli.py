@@ -25,6 +25,9 @@ tasks_app = typer.Typer(no_args_is_help=True, help="Task sets: verify references
 app.add_typer(tasks_app, name="tasks")
 models_app = typer.Typer(no_args_is_help=True, help="Local models: list, fetch opt-in ones.")
 app.add_typer(models_app, name="models")
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks: run models over task sets, "
+                                                   "report.")
+app.add_typer(bench_app, name="bench")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -297,6 +300,78 @@ def tasks_mutate(
     out.print(f"[bold]{killed}/{len(outcomes)} mutants killed[/], {exempt} declared equivalent, "
               f"{len(survivors)} surviving, over {len(tasks)} tasks")
     raise typer.Exit(1 if survivors else 0)
+
+
+@bench_app.command("run")
+def bench_run(
+    tasks: Annotated[list[Path], typer.Option("--tasks", help="Task files or folders.")],
+    model: Annotated[list[str], typer.Option("--model", help="Model spec (repeatable).")],
+    mode: Annotated[list[str], typer.Option("--mode", help="llm-only, rag, rag+grammar, "
+                                                           "rag+grammar+repair (repeatable).")],
+    run_dir: Annotated[Path, typer.Option("--out", help="Run folder (resumed if it exists).")],
+    samples: Annotated[int, typer.Option("--samples", help="Samples per task (Pass@k).")] = 1,
+    temperature: Annotated[float, typer.Option("--temperature")] = 0.7,
+    top_k: Annotated[int, typer.Option("--top-k")] = 40,
+    max_tokens: Annotated[int, typer.Option("--max-tokens", help="New tokens per call (use "
+                                                                 "4096 for thinking models).")
+                          ] = 1024,
+    k: Annotated[int, typer.Option("--k", help="Retrieved examples.")] = 3,
+    every: Annotated[int, typer.Option("--every", help="Take every n-th task.")] = 1,
+    concurrency: Annotated[int, typer.Option("--concurrency", help="Parallel requests to "
+                                                                   "servers.")] = 4,
+    cpu: CpuOpt = "fx3u",
+) -> None:
+    """Run (or resume) a benchmark; samples are appended to OUT/samples.jsonl as they finish."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from plcpilot.bench.report import write_report
+    from plcpilot.bench.runner import run
+
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=err) as bar:
+        job = bar.add_task("samples", total=None)
+
+        def total(n: int, done: int) -> None:
+            bar.update(job, total=n, completed=done)
+
+        def progress(r: dict) -> None:
+            verdict = "error" if r["error"] else ("valid" if r["is_valid"] else "invalid")
+            bar.update(job, advance=1, description=f"{r['task_id']} {r['mode']}: {verdict}")
+
+        records = run(tasks, model, mode, run_dir, samples=samples, temperature=temperature,
+                      top_k=top_k, max_tokens=max_tokens, k=k, cpu=cpu, every=every,
+                      concurrency=concurrency, progress=progress, total=total)
+    report = write_report(run_dir)
+    errors = sum(r["error"] is not None for r in records)
+    out.print(f"{len(records)} samples ({errors} errors) in {run_dir}; report: {report}")
+
+
+@bench_app.command("report")
+def bench_report(run_dir: Annotated[Path, typer.Argument(help="A bench run folder.")]) -> None:
+    """Write summary.json, report.md and the plots of a run (finished or not)."""
+    from plcpilot.bench.report import write_report
+
+    if not (run_dir / "config.json").is_file():
+        raise PlcPilotError(f"{run_dir} is not a bench run folder (no config.json)")
+    out.print(f"report: {write_report(run_dir)}")
+
+
+@tasks_app.command("import")
+def tasks_import(
+    kind: Annotated[str, typer.Argument(help="agents4plc")],
+    files: Annotated[list[Path], typer.Argument(help="Files to import.")],
+    to: Annotated[Path, typer.Option("--out", help="JSONL task file to write.")],
+) -> None:
+    """Import a third-party benchmark as a task file (validated on the way)."""
+    import json
+
+    from plcpilot.bench.importers import import_agents4plc
+
+    if kind != "agents4plc":
+        raise PlcPilotError(f"unknown importer {kind!r}; available: agents4plc")
+    tasks = [t for f in files for t in import_agents4plc(f)]
+    to.write_text("".join(json.dumps(t.model_dump(exclude_none=True)) + "\n" for t in tasks))
+    out.print(f"{len(tasks)} tasks written to {to}")
 
 
 @models_app.command("list")

@@ -94,6 +94,11 @@ def prepare(out: Path, config: RunConfig) -> set[tuple]:
                                 "another --out")
     else:
         stored.write_text(config.model_dump_json(indent=2))
+    samples = out / "samples.jsonl"
+    if samples.exists():  # a kill mid-write leaves a partial last line: drop it, it reruns
+        data = samples.read_bytes()
+        if data and not data.endswith(b"\n"):
+            samples.write_bytes(data[: data.rfind(b"\n") + 1])
     return {key_of(r) for r in read_samples(out)}
 
 

@@ -16,7 +16,8 @@ def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float, f
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (p, max(0.0, centre - half), min(1.0, centre + half))
+    # clamp rounding: at 0 % and 100 % the bound meets the rate exactly
+    return (p, min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half)))
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:

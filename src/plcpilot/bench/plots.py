@@ -1,0 +1,129 @@
+"""Benchmark plots (matplotlib, Agg): pass rates with intervals, quality-latency Pareto,
+per-sample similarity gains over the llm-only baseline, per-category heatmaps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from plcpilot.bench.runner import read_samples
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _label(g: dict, models: int) -> str:
+    return g["mode"] if models == 1 else f"{g['model']}\n{g['mode']}"
+
+
+def pass_rates(groups: list[dict], path: Path, models: int) -> None:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(groups)), 4))
+    xs = range(len(groups))
+    for offset, key, colour in ((-0.2, "valid", "tab:blue"), (0.2, "behaviour", "tab:green")):
+        rates = [100 * g[key]["rate"] for g in groups]
+        err = [[100 * (g[key]["rate"] - g[key]["low"]) for g in groups],
+               [100 * (g[key]["high"] - g[key]["rate"]) for g in groups]]
+        ax.bar([x + offset for x in xs], rates, 0.4, yerr=err, capsize=3, color=colour,
+               label={"valid": "checker pass", "behaviour": "behavioural pass"}[key])
+    ax.set_xticks(list(xs), [_label(g, models) for g in groups], fontsize=8)
+    ax.set_ylabel("% of samples (95 % Wilson interval)")
+    ax.set_ylim(0, 105)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title("Pass rates per model and mode")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def pareto(groups: list[dict], path: Path, models: int) -> None:
+    """Quality (mean similarity to the reference) against generation time; the frontier joins
+    the points no other point beats on both."""
+    plt = _plt()
+    pts = [(g["means"]["latency_s"][0], g["means"]["similarity"][0], g) for g in groups
+           if g["means"]["latency_s"][0] == g["means"]["latency_s"][0]]
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for x, y, g in pts:
+        ax.scatter(x, y, s=40 + 400 * g["behaviour"]["rate"], alpha=0.7)
+        ax.annotate(_label(g, models).replace("\n", " "), (x, y), fontsize=7,
+                    xytext=(4, 4), textcoords="offset points")
+    frontier = sorted((p for p in pts if not any(q[0] <= p[0] and q[1] > p[1] or
+                                                 q[0] < p[0] and q[1] >= p[1] for q in pts)),
+                      key=lambda p: p[0])
+    if len(frontier) > 1:
+        ax.plot([p[0] for p in frontier], [p[1] for p in frontier], "k--", lw=1,
+                label="Pareto frontier")
+        ax.legend(fontsize=8)
+    ax.set_xlabel("mean generation time per sample (s, model calls only)")
+    ax.set_ylabel("mean cosine similarity to the reference")
+    ax.set_title("Quality vs latency (marker size: behavioural pass rate)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def delta_similarity(out: Path, path: Path) -> bool:
+    """Per-sample similarity gain of each mode over llm-only on the same task and sample."""
+    records = read_samples(out)
+    base = {(r["model"], r["task_id"], r["sample"]): r.get("similarity") for r in records
+            if r["mode"] == "llm-only"}
+    series: dict[str, list[float]] = {}
+    for r in records:
+        b = base.get((r["model"], r["task_id"], r["sample"]))
+        if r["mode"] != "llm-only" and b is not None and r.get("similarity") is not None:
+            series.setdefault(f"{r['mode']}" if len({k[0] for k in base}) == 1
+                              else f"{r['model']}\n{r['mode']}", []).append(r["similarity"] - b)
+    if not series:
+        return False
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(series)), 4))
+    ax.violinplot(list(series.values()), showmedians=True)
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xticks(range(1, len(series) + 1), list(series), fontsize=8)
+    ax.set_ylabel("Δ cosine similarity vs llm-only (per sample)")
+    ax.set_title("What retrieval, grammar and repair add, sample by sample")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def category_heatmap(groups: list[dict], path: Path, models: int) -> None:
+    import numpy as np
+
+    plt = _plt()
+    cats = sorted({c for g in groups for c in g["per_category"]})
+    fig, axes = plt.subplots(1, 2, figsize=(2 * max(4, 1.3 * len(groups)) + 2,
+                                            0.45 * len(cats) + 2), sharey=True)
+    for ax, key, title in ((axes[0], "valid", "checker pass"),
+                           (axes[1], "behaviour", "behavioural pass")):
+        grid = np.array([[100 * g["per_category"].get(c, {}).get(key, np.nan) for g in groups]
+                         for c in cats])
+        im = ax.imshow(grid, vmin=0, vmax=100, cmap="viridis", aspect="auto")
+        for (i, j), v in np.ndenumerate(grid):
+            if v == v:
+                ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
+                        color="white" if v < 60 else "black")
+        ax.set_xticks(range(len(groups)), [_label(g, models) for g in groups], fontsize=7,
+                      rotation=30, ha="right")
+        ax.set_yticks(range(len(cats)), cats, fontsize=8)
+        ax.set_title(f"{title} (%)")
+    fig.colorbar(im, ax=list(axes), shrink=0.8)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
+def draw_all(out: Path, summary: dict) -> list[Path]:
+    groups, models = summary["groups"], len(summary["config"]["models"])
+    paths = [out / "pass_rates.png", out / "pareto.png", out / "category_heatmap.png"]
+    pass_rates(groups, paths[0], models)
+    pareto(groups, paths[1], models)
+    category_heatmap(groups, paths[2], models)
+    if delta_similarity(out, out / "delta_similarity.png"):
+        paths.insert(2, out / "delta_similarity.png")
+    return paths

@@ -1,0 +1,184 @@
+"""`plcpilot bench report DIR`: summary.json, report.md and PNG plots from samples.jsonl.
+
+Tables follow the FX-IL RAG benchmark's (similarity/BLEU/ROUGE-L/time per model and mode,
+syntax tiers, per-category pass) plus what a demanding reader asks next: Wilson intervals,
+Pass@k, one-sided paired Wilcoxon tests between modes, a ground-truth calibration row (our
+checker on the references) and the failure modes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from itertools import combinations
+from pathlib import Path
+
+from plcpilot import languages
+from plcpilot.bench.runner import RunConfig, read_samples
+from plcpilot.bench.stats import mean_sd, pass_at_k, wilcoxon_greater, wilson
+from plcpilot.errors import PlcPilotError
+from plcpilot.generate.pipeline import MODES
+from plcpilot.spec import load_tasks
+
+METRICS = ("similarity", "bleu", "rouge_l", "latency_s", "tokens_out", "retrieval_ms")
+
+
+def _rate(records: list[dict], key: str) -> dict:
+    usable = [r for r in records if r.get(key) is not None]
+    ok = sum(bool(r[key]) for r in usable)
+    rate, low, high = wilson(ok, len(usable))
+    return {"n": len(usable), "passed": ok, "rate": rate, "low": low, "high": high}
+
+
+def _pass_at(records: list[dict], key: str, samples: int) -> dict[str, float]:
+    by_task: dict[str, list[bool]] = defaultdict(list)
+    for r in records:
+        if r.get(key) is not None:
+            by_task[r["task_id"]].append(bool(r[key]))
+    out = {}
+    for k in range(1, samples + 1):
+        values = [pass_at_k(len(v), sum(v), k) for v in by_task.values() if len(v) >= k]
+        if values:
+            out[f"pass@{k}"] = sum(values) / len(values)
+    return out
+
+
+def _order(modes) -> list[str]:
+    return sorted(modes, key=lambda m: list(MODES).index(m) if m in MODES else len(MODES))
+
+
+def calibration(config: RunConfig) -> dict:
+    """The checker on the references of the run's tasks (the paper's checker passes 93.3 %)."""
+    tasks = [t for p in config.tasks for t in load_tasks(p)][:: config.every]
+    refs = [t for t in tasks if t.reference]
+    reports = [languages.get(t.language).check(t.reference, cpu=config.cpu) for t in refs]
+    return {"n": len(refs), "valid": _rate([{"v": r.is_valid} for r in reports], "v"),
+            "paper_valid": _rate([{"v": r.paper_valid} for r in reports], "v")}
+
+
+def summarize(out: Path) -> dict:
+    records = read_samples(out)
+    if not records:
+        raise PlcPilotError(f"{out}: no samples yet (run `plcpilot bench run … --out {out}`)")
+    config = RunConfig.model_validate_json((out / "config.json").read_text())
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in records:
+        groups[(r["model"], r["mode"])].append(r)
+    summary: dict = {"config": config.model_dump(), "groups": [], "wilcoxon": [],
+                     "calibration": calibration(config)}
+    for (model, mode), rs in sorted(groups.items(), key=lambda kv: (kv[0][0],
+                                                                     _order([kv[0][1]]))):
+        codes = Counter(c for r in rs for c in r.get("error_codes") or [])
+        cats: dict[str, list[dict]] = defaultdict(list)
+        for r in rs:
+            cats[r["category"]].append(r)
+        summary["groups"].append({
+            "model": model, "mode": mode, "n": len(rs),
+            "errors": sum(r["error"] is not None for r in rs),
+            "valid": _rate(rs, "is_valid"), "paper_valid": _rate(rs, "paper_valid"),
+            "behaviour": _rate(rs, "behaviour_passed"),
+            "pass_at_k": _pass_at(rs, "is_valid", config.samples),
+            "behaviour_pass_at_k": _pass_at(rs, "behaviour_passed", config.samples),
+            "tiers": {t: mean_sd([r["tiers"][t] for r in rs if r.get("tiers")])
+                      for t in ("lexical", "syntactic", "semantic")},
+            "means": {m: mean_sd([r.get(m) for r in rs]) for m in METRICS},
+            "failures": {"top_error_codes": codes.most_common(8),
+                         "prose_preamble": _rate(rs, "prose_preamble")["rate"],
+                         "closed_at_budget": _rate(rs, "closed_truncated")["rate"]},
+            "per_category": {c: {"n": len(v), "valid": _rate(v, "is_valid")["rate"],
+                                 "behaviour": _rate(v, "behaviour_passed")["rate"]}
+                             for c, v in sorted(cats.items())},
+        })
+    for model in config.models:
+        present = _order({m for (mo, m) in groups if mo == model})
+        for lower, higher in combinations(present, 2):
+            a = {(r["task_id"], r["sample"]): r for r in groups[(model, higher)]}
+            b = {(r["task_id"], r["sample"]): r for r in groups[(model, lower)]}
+            keys = sorted(a.keys() & b.keys())
+            for metric in ("similarity", "behaviour_passed"):
+                test = wilcoxon_greater([_num(a[k].get(metric)) for k in keys],
+                                        [_num(b[k].get(metric)) for k in keys])
+                summary["wilcoxon"].append({"model": model, "better": higher, "than": lower,
+                                            "metric": metric, **test})
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def _num(v) -> float | None:
+    return None if v is None else float(v)
+
+
+def _pct(r: dict) -> str:
+    return f"{100 * r['rate']:.1f} % [{100 * r['low']:.1f}, {100 * r['high']:.1f}]"
+
+
+def _ms(pair) -> str:
+    m, sd = pair
+    return "–" if m != m else f"{m:.3f} ± {sd:.3f}"  # NaN when there is nothing to average
+
+
+def write_report(out: Path) -> Path:
+    from plcpilot.bench.plots import draw_all
+
+    s = summarize(out)
+    plots = draw_all(out, s)
+    c = s["config"]
+    lines = [f"# Benchmark report: {out.name}", "",
+             f"Tasks: {', '.join(c['tasks'])} (every {c['every']}. task); models: "
+             f"{', '.join(c['models'])}; modes: {', '.join(c['modes'])}; {c['samples']} "
+             f"sample(s) per task; temperature {c['temperature']}, top_k {c['top_k']}, "
+             f"max {c['max_tokens']} new tokens, k = {c['k']} examples.", "",
+             "## Similarity to the reference and time", "",
+             "| model | mode | n | cosine (MiniLM) | BLEU | ROUGE-L | generation s | "
+             "retrieval ms | tokens out |", "|---|---|---:|---|---|---|---|---|---|"]
+    for g in s["groups"]:
+        m = g["means"]
+        lines.append(f"| {g['model']} | {g['mode']} | {g['n']} | {_ms(m['similarity'])} | "
+                     f"{_ms(m['bleu'])} | {_ms(m['rouge_l'])} | {_ms(m['latency_s'])} | "
+                     f"{_ms(m['retrieval_ms'])} | {_ms(m['tokens_out'])} |")
+    lines += ["", "## Syntax (checker) and behaviour (simulator), 95 % Wilson intervals", "",
+              "| model | mode | lexical | syntactic | semantic | checker pass | paper-valid | "
+              "behaviour pass | errors |", "|---|---|---|---|---|---|---|---|---:|"]
+    for g in s["groups"]:
+        t = g["tiers"]
+        lines.append(f"| {g['model']} | {g['mode']} | {_ms(t['lexical'])} | "
+                     f"{_ms(t['syntactic'])} | {_ms(t['semantic'])} | {_pct(g['valid'])} | "
+                     f"{_pct(g['paper_valid'])} | {_pct(g['behaviour'])} | {g['errors']} |")
+    cal = s["calibration"]
+    lines += ["", f"Ground-truth calibration: our checker passes {_pct(cal['valid'])} of the "
+                  f"{cal['n']} references (paper-valid: {_pct(cal['paper_valid'])}); the "
+                  "paper's checker passes 93.3 % of its references.", ""]
+    if any(g["pass_at_k"] for g in s["groups"]):
+        lines += ["## Pass@k (unbiased estimator)", "", "| model | mode | checker | behaviour |",
+                  "|---|---|---|---|"]
+        for g in s["groups"]:
+            fmt = lambda d: ", ".join(f"{k} {100 * v:.1f} %" for k, v in d.items())  # noqa: E731
+            lines.append(f"| {g['model']} | {g['mode']} | {fmt(g['pass_at_k'])} | "
+                         f"{fmt(g['behaviour_pass_at_k'])} |")
+        lines.append("")
+    cats = sorted({c for g in s["groups"] for c in g["per_category"]})
+    lines += ["## Behavioural pass per category", "",
+              "| model | mode | " + " | ".join(cats) + " |", "|---|---|" + "---:|" * len(cats)]
+    for g in s["groups"]:
+        cells = [f"{100 * g['per_category'][c]['behaviour']:.0f} %" if c in g["per_category"]
+                 else "–" for c in cats]
+        lines.append(f"| {g['model']} | {g['mode']} | " + " | ".join(cells) + " |")
+    lines += ["", "## Paired one-sided Wilcoxon signed-rank tests between modes", "",
+              "| model | H1: mode | > mode | metric | pairs | non-zero | W | p |",
+              "|---|---|---|---|---:|---:|---:|---:|"]
+    for w in s["wilcoxon"]:
+        stat = "–" if w["statistic"] is None else f"{w['statistic']:.1f}"
+        p = "–" if w["p"] is None else f"{w['p']:.4f}"
+        lines.append(f"| {w['model']} | {w['better']} | {w['than']} | {w['metric']} | "
+                     f"{w['n']} | {w['nonzero']} | {stat} | {p} |")
+    lines += ["", "## Failure modes", "", "| model | mode | top checker errors | prose preamble |"
+              " closed at token budget |", "|---|---|---|---:|---:|"]
+    for g in s["groups"]:
+        f = g["failures"]
+        top = ", ".join(f"{code} ({n})" for code, n in f["top_error_codes"]) or "–"
+        lines.append(f"| {g['model']} | {g['mode']} | {top} | {100 * f['prose_preamble']:.0f} %"
+                     f" | {100 * f['closed_at_budget']:.0f} % |")
+    lines += ["", "## Plots", ""] + [f"![{p.stem}]({p.name})" for p in plots] + [""]
+    path = out / "report.md"
+    path.write_text("\n".join(lines))
+    return path
