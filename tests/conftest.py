@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# tests never touch the user's model/index cache, and never reach for a model hub
+os.environ.setdefault("PLCPILOT_CACHE", tempfile.mkdtemp(prefix="plcpilot-test-cache-"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 CORPUS = ROOT.parent / "shared" / "corpus"
 XOJO = CORPUS / "fx" / "xojo"
 
