@@ -13,7 +13,9 @@ from plcpilot.fxil.checker import check_program
 from plcpilot.fxil.devices import OperandError, parse_name
 from plcpilot.fxil.memory import Memory
 from plcpilot.fxil.parser import Program, parse
-from plcpilot.fxil.semantics import Build, Cpu, Timers, build, timer_resolution
+from plcpilot.fxil.runtime import Build, Cpu, Timers
+from plcpilot.fxil.sem_coils import timer_resolution
+from plcpilot.fxil.semantics import build
 from plcpilot.fxil.structure import analyse
 
 WRITABLE = frozenset("XMDVZ")  # what a timeline may set: inputs and HMI-written relays/registers

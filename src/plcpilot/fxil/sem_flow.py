@@ -1,0 +1,165 @@
+"""Program flow: END/FEND, MC/MCR, STL/RET, CJ, CALL/SRET, FOR/NEXT, WDT, REF."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from plcpilot.fxil.runtime import (
+    CALL_DEPTH,
+    WATCHDOG_JUMPS,
+    Build,
+    Op,
+    WatchdogError,
+    edge_detector,
+)
+from plcpilot.fxil.structure import FOR_DEPTH
+
+
+def b_nop(b: Build) -> Op:
+    nxt = b.nxt
+    return lambda: nxt
+
+
+def b_end(b: Build) -> Op:
+    end = b.end_index
+    return lambda: end
+
+
+b_fend = b_end
+
+
+def b_mc(b: Build) -> Op:
+    c, nxt, level = b.c, b.nxt, b.ops[0].index
+    arr, i = b.bit(b.ops[1])
+
+    def mc() -> int:
+        on = c.acc & c.bus
+        c.mc_saved[level] = c.bus
+        c.bus = on
+        arr[i] = on
+        return nxt
+    return mc
+
+
+def b_mcr(b: Build) -> Op:
+    c, nxt, level = b.c, b.nxt, b.ops[0].index
+
+    def mcr() -> int:
+        c.bus = c.mc_saved[level]
+        return nxt
+    return mcr
+
+
+def b_stl(b: Build) -> Op:
+    c, nxt, S = b.c, b.nxt, b.mem.S
+    g = b.layout.step_of[b.i]
+    group = b.layout.groups[g]
+    if group.start != b.i:  # a later line of a merged STL group: the first line did the work
+        return b_nop(b)
+    states, skip, was = group.states, group.end, [0]
+
+    def stl() -> int:
+        if all(S[s] for s in states):
+            c.bus = c.acc = was[0] = 1
+            return nxt
+        if was[0]:  # the scan after deactivation: run once powerless, outputs go off
+            c.bus = c.acc = was[0] = 0
+            return nxt
+        return skip
+    return stl
+
+
+def b_ret(b: Build) -> Op:
+    c, nxt = b.c, b.nxt
+
+    def ret() -> int:
+        c.bus = 1
+        return nxt
+    return ret
+
+
+def _jump(b: Build, target: int) -> None:
+    """Count backward jumps: an endless loop trips the watchdog instead of hanging."""
+    c = b.c
+    if target <= b.i:
+        c.jumps += 1
+        if c.jumps > WATCHDOG_JUMPS:
+            raise WatchdogError(f"watchdog: the scan did not reach END (line {b.st.line} jumped "
+                                f"back {WATCHDOG_JUMPS} times)")
+
+
+def _firing(b: Build) -> Callable[[], int]:
+    """The condition of a jump/call: on while driven, or on its rising edge for the P form."""
+    c = b.c
+    if b.pulse:
+        rises = edge_detector()
+        return lambda: rises(c.acc & c.bus)
+    return lambda: c.acc & c.bus
+
+
+def b_cj(b: Build) -> Op:
+    nxt, fires = b.nxt, _firing(b)
+    target = b.label_index(b.ops[0].index)
+    backward = target <= b.i
+
+    def cj() -> int:
+        if not fires():
+            return nxt
+        if backward:
+            _jump(b, target)
+        return target
+    return cj
+
+
+def b_call(b: Build) -> Op:
+    c, nxt, fires = b.c, b.nxt, _firing(b)
+    target = b.label_index(b.ops[0].index)
+
+    def call() -> int:
+        if not fires():
+            return nxt
+        if len(c.calls) >= CALL_DEPTH:
+            raise WatchdogError(f"CALL at line {b.st.line} nested deeper than {CALL_DEPTH}")
+        _jump(b, target)
+        c.calls.append(nxt)
+        return target
+    return call
+
+
+def b_sret(b: Build) -> Op:
+    c, end = b.c, b.end_index
+    return lambda: c.calls.pop() if c.calls else end
+
+
+def b_for(b: Build) -> Op:
+    c, nxt, count = b.c, b.nxt, b.mem.reader(b.ops[0])
+
+    def for_() -> int:
+        if len(c.loops) >= FOR_DEPTH:
+            raise WatchdogError(f"FOR at line {b.st.line} nested deeper than {FOR_DEPTH}")
+        c.loops.append([max(count(), 1), nxt])
+        return nxt
+    return for_
+
+
+def b_next(b: Build) -> Op:
+    c, nxt = b.c, b.nxt
+
+    def next_() -> int:
+        loop = c.loops[-1]
+        loop[0] -= 1
+        if loop[0] > 0:
+            _jump(b, loop[1] - 1)
+            return loop[1]
+        c.loops.pop()
+        return nxt
+    return next_
+
+
+def b_wdt(b: Build) -> Op:
+    return b.guarded(lambda: None)  # refreshing the watchdog changes nothing we model
+
+
+def b_ref(b: Build) -> Op:
+    # inputs only change between scans in a timeline, so an immediate refresh reads the same
+    return b.guarded(lambda: None)
