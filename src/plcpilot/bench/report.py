@@ -31,6 +31,9 @@ def _rate(records: list[dict], key: str) -> dict:
 
 
 def _pass_at(records: list[dict], key: str, samples: int) -> dict[str, float]:
+    """Pass@1..samples, averaged over tasks (empty with one sample: that is the pass rate)."""
+    if samples < 2:
+        return {}
     by_task: dict[str, list[bool]] = defaultdict(list)
     for r in records:
         if r.get(key) is not None:
@@ -112,9 +115,9 @@ def _pct(r: dict) -> str:
     return f"{100 * r['rate']:.1f} % [{100 * r['low']:.1f}, {100 * r['high']:.1f}]"
 
 
-def _ms(pair) -> str:
+def _ms(pair, digits: int = 3) -> str:
     m, sd = pair
-    return "–" if m != m else f"{m:.3f} ± {sd:.3f}"  # NaN when there is nothing to average
+    return "–" if m != m else f"{m:.{digits}f} ± {sd:.{digits}f}"  # NaN: nothing to average
 
 
 def write_report(out: Path) -> Path:
@@ -134,8 +137,8 @@ def write_report(out: Path) -> Path:
     for g in s["groups"]:
         m = g["means"]
         lines.append(f"| {g['model']} | {g['mode']} | {g['n']} | {_ms(m['similarity'])} | "
-                     f"{_ms(m['bleu'])} | {_ms(m['rouge_l'])} | {_ms(m['latency_s'])} | "
-                     f"{_ms(m['retrieval_ms'])} | {_ms(m['tokens_out'])} |")
+                     f"{_ms(m['bleu'])} | {_ms(m['rouge_l'])} | {_ms(m['latency_s'], 1)} | "
+                     f"{_ms(m['retrieval_ms'], 1)} | {_ms(m['tokens_out'], 0)} |")
     lines += ["", "## Syntax (checker) and behaviour (simulator), 95 % Wilson intervals", "",
               "| model | mode | lexical | syntactic | semantic | checker pass | paper-valid | "
               "behaviour pass | errors |", "|---|---|---|---|---|---|---|---|---:|"]
