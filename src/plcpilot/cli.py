@@ -150,7 +150,7 @@ def _default_signals(task, machine) -> list[str]:
     named: dict[str, None] = {}
     for test in task.tests:
         for e in test.timeline:
-            for name in e.set_ or e.expect or e.hold or {}:
+            for name in e.names:
                 named.setdefault(name.upper())
     for name in machine.signals():
         named.setdefault(name)

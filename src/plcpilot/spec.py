@@ -53,6 +53,11 @@ class Event(BaseModel):
         return self
 
     @property
+    def names(self) -> list[str]:
+        """Every device or variable the event sets, expects or holds."""
+        return [*(self.set_ or {}), *(self.expect or {}), *(self.hold or {})]
+
+    @property
     def end_ms(self) -> int:
         return self.to_ms if self.hold is not None else self.at_ms
 
@@ -229,7 +234,7 @@ def run_test(new_machine: Callable[[], Machine], test: Test, *, max_scans: int =
         result.error = (f"the timeline runs to {end} ms = {needed} scans of {dt} ms, over the "
                         f"limit of {max_scans} scans (raise it with --max-scans)")
         return result
-    names = {n for e in test.timeline for n in (e.set_ or e.expect or e.hold or {})}
+    names = {n for e in test.timeline for n in e.names}
     for name in sorted(names):
         machine.read(name)  # unknown names fail before anything runs
     hold_failures: dict[tuple[int, str], Failure] = {}
