@@ -10,3 +10,9 @@ class PlcPilotError(Exception):
 
 class SimulationLimit(RuntimeError):
     """A simulation stopped by a bound (watchdog, nesting, wall time): reported, not raised."""
+
+
+def needs_extra(feature: str, extra: str, package: str) -> PlcPilotError:
+    """The error for an optional dependency that is not installed: names the extra to install."""
+    return PlcPilotError(f"{feature} needs {package}: install plcpilot with the [{extra}] extra "
+                         f"(`scripts/setup {extra}`)")

@@ -8,6 +8,8 @@ from functools import cache
 
 import numpy as np
 
+from plcpilot.errors import needs_extra
+
 EPS = 1e-8
 
 
@@ -17,14 +19,20 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 @cache
 def _bleu():
-    from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+    try:
+        from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+    except ImportError:
+        raise needs_extra("BLEU scoring", "bench", "nltk") from None
 
     return sentence_bleu, SmoothingFunction().method1
 
 
 @cache
 def _rouge():
-    from rouge_score import rouge_scorer
+    try:
+        from rouge_score import rouge_scorer
+    except ImportError:
+        raise needs_extra("ROUGE-L scoring", "bench", "rouge-score") from None
 
     return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
 

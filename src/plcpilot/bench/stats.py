@@ -7,6 +7,8 @@ import math
 import statistics
 from collections.abc import Sequence
 
+from plcpilot.errors import needs_extra
+
 
 def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float, float]:
     """(rate, low, high): the 95 % Wilson score interval, sound at 0 % and 100 % too."""
@@ -39,7 +41,10 @@ def mean_sd(values: Sequence[float]) -> tuple[float, float]:
 def wilcoxon_greater(a: Sequence[float], b: Sequence[float]) -> dict[str, float | int | None]:
     """One-sided paired Wilcoxon signed-rank: is `a` greater than `b`? (zero differences are
     dropped, as scipy's default `wilcox` zero method does)."""
-    from scipy.stats import wilcoxon
+    try:
+        from scipy.stats import wilcoxon
+    except ImportError:
+        raise needs_extra("the Wilcoxon test", "bench", "scipy") from None
 
     pairs = [(x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None]
     diffs = [x - y for x, y in pairs]

@@ -12,7 +12,7 @@ import os
 import time
 from pathlib import Path
 
-from plcpilot.errors import PlcPilotError
+from plcpilot.errors import PlcPilotError, needs_extra
 from plcpilot.llm.base import Completion, Constraint, Message, Sampling, require
 from plcpilot.llm.models import EMBEDDED, model_path
 
@@ -69,8 +69,7 @@ class LlamaCppBackend:
             try:
                 from llama_cpp import Llama
             except ImportError:
-                raise PlcPilotError("in-process models need llama-cpp-python: install plcpilot "
-                                    "with the [llm] extra (scripts/demo does)") from None
+                raise needs_extra("in-process models", "llm", "llama-cpp-python") from None
             self._llm = Llama(model_path=str(self.path), n_ctx=self.n_ctx,
                               n_threads=default_threads(), verbose=False)
         return self._llm

