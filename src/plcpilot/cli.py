@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from plcpilot import languages
+from plcpilot.cli_agent import agent_app
 from plcpilot.diagnostics import CheckReport
 from plcpilot.errors import PlcPilotError
 from plcpilot.sources import DEFAULT_MAX_BYTES, read_source
@@ -28,6 +29,7 @@ app.add_typer(models_app, name="models")
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks: run models over task sets, "
                                                    "report.")
 app.add_typer(bench_app, name="bench")
+app.add_typer(agent_app, name="agent")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 

@@ -128,6 +128,7 @@ class StationSim:
         self.carrier_has = self.task != "retrieve"  # a retrieve starts with an empty carrier
         self.docked_at: str | None = None
         self.piece: Workpiece | None = None
+        self.fault_gold: str | None = None
         self._begin()
 
     # ------------------------------------------------------------------ log
@@ -204,7 +205,8 @@ class StationSim:
             if self.t >= close:
                 del self.holders_open[holder]
         if not self.over and self.t - self.last_event_t >= IDLE_TIMEOUT:
-            self._fault_line(self.plant.faults["timeout"].line)
+            timeout = self.plant.faults["timeout"]
+            self._fault_line(timeout.line, timeout.gold)
 
     def _move(self) -> None:
         piece = self.piece
@@ -254,9 +256,16 @@ class StationSim:
             self.outcome.ended = how
             self.outcome.completed = how == "completed" and not self.outcome.wrong
 
-    def _fault_line(self, text: str) -> None:
+    def _fault_line(self, text: str, gold: str | None = None) -> None:
+        """An abnormal event; `gold` is the plant policy's answer to it, when the fault is ours."""
         self.state["fault"] = True
+        self.fault_gold = gold
         self.say(text, decide=True)
+
+    @property
+    def ended(self) -> str:
+        """How the episode ended ("" while it runs), as an OPC UA client reads it too."""
+        return self.outcome.ended
 
     # ------------------------------------------------------------------ commands
     def flags(self) -> dict[str, bool]:
@@ -302,7 +311,8 @@ class StationSim:
         delay = 6 if plan.name in ("process_stop", "person_in_cell") else 1
         if call.function in ("run_CNC", "run_painting"):
             self.state["machine_running"] = True
-        self.later(delay, lambda: self._fault_line(fault.line.format(**values)))
+        self.later(delay, lambda: self._fault_line(fault.line.format(**values),
+                                                   fault.gold.format(**values)))
         return True
 
     def _result(self, seconds: int, text: str, decide: bool = True, then=None) -> None:

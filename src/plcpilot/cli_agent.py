@@ -1,0 +1,220 @@
+"""`plcpilot agent …`: the operator agent's commands (decide, run, bench, scenarios, serve).
+
+Kept apart from cli.py so the language commands stay readable; the same thin-shell rule holds.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from plcpilot.errors import PlcPilotError
+
+agent_app = typer.Typer(no_args_is_help=True, help="The plant's LLM operator agent: decide, run "
+                                                   "closed loop, benchmark, serve over OPC UA.")
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+ModeOpt = Annotated[str, typer.Option("--mode", help="sop (the SOP engine), llm (the model), "
+                                                     "hybrid (SOP where it matches).")]
+ModelOpt = Annotated[str | None, typer.Option("--model", help="Model spec (embedded, gguf:PATH, "
+                                                              "ollama:TAG, openai:URL#MODEL, "
+                                                              "scripted:FILE).")]
+FreeOpt = Annotated[bool, typer.Option("--no-grammar", help="Free decoding (no JSON/grammar "
+                                                            "constraint).")]
+
+
+def _agent(station: str, mode: str, model: str | None, no_grammar: bool = False):
+    from plcpilot.llm.specs import load_backend
+    from plcpilot.plant.agent import Agent
+    from plcpilot.plant.model import load_plant
+
+    if mode != "sop" and model is None:
+        model = "embedded"
+    backend = load_backend(model) if model and mode != "sop" else None
+    return Agent(load_plant().station(station), mode, backend, constrained=not no_grammar)
+
+
+@agent_app.command("decide")
+def decide(
+    station: Annotated[str, typer.Option("--station", help="Station name, as in IAS_PLANT.md.")],
+    log: Annotated[Path, typer.Option("--log", help="Event log file ('-': standard input).")],
+    mode: ModeOpt = "hybrid", model: ModelOpt = None, no_grammar: FreeOpt = False,
+) -> None:
+    """One decision for the newest event of a log: prints {"reason", "command"} (FORMATS.md §5).
+
+    The command has passed the safety gate's form checks (known function, typed arguments in
+    range); the station's live state is unknown from a file, so state checks apply in `run`."""
+    from plcpilot.plant.eventlog import parse_log
+    from plcpilot.sources import read_source
+
+    text = sys.stdin.read() if str(log) == "-" else read_source(log)
+    events = parse_log(text, where=str(log))
+    agent = _agent(station, mode, model, no_grammar)
+    decision = agent.decide(events)
+    if not decision.allowed:
+        err.print(f"[yellow]the gate refused {decision.proposed!r}: {decision.refusal}[/]")
+    print(json.dumps(decision.answer()))
+
+
+def _scenario(text: str) -> tuple[str, str | None]:
+    station, _, fault = text.partition("/")
+    return station.strip(), fault.strip() or None
+
+
+@agent_app.command("run")
+def run(
+    scenario: Annotated[str, typer.Option("--scenario", help="STATION or STATION/FAULT, e.g. "
+                                                             "'CNC Station/conveyor_stuck'.")],
+    mode: ModeOpt = "hybrid", model: ModelOpt = None, no_grammar: FreeOpt = False,
+    variant: Annotated[int, typer.Option("--variant", help="Which of the station's task "
+                                                           "variants.")] = 0,
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+    no_gate: Annotated[bool, typer.Option("--no-gate", help="Execute proposals unchecked (to "
+                                                            "measure what the gate prevents).")
+                       ] = False,
+    opcua: Annotated[str | None, typer.Option("--opcua", help="Run against this OPC UA plant "
+                                                              "server instead of the simulator "
+                                                              "(opc.tcp://…).")] = None,
+) -> None:
+    """Operate one station in closed loop, printing its event log live."""
+    from plcpilot.plant.closed_loop import run_episode
+    from plcpilot.plant.model import load_plant
+    from plcpilot.plant.scenarios import VARIANTS
+    from plcpilot.plant.simulator import FaultPlan, StationSim
+
+    plant = load_plant()
+    name, fault = _scenario(scenario)
+    station = plant.station(name)
+    variants = VARIANTS.get(station.name, [])
+    if not 0 <= variant < len(variants):
+        raise PlcPilotError(f"{station.name} has task variants 0..{len(variants) - 1}")
+    agent = _agent(station.name, mode, model, no_grammar)
+    if opcua:
+        from plcpilot.plant.opcua import OpcUaStation
+
+        link = OpcUaStation(opcua, station.name)
+    else:
+        task, params = variants[variant]
+        link = StationSim(plant, station.name, task, params,
+                          fault=FaultPlan(fault) if fault else None, seed=seed)
+    shown = 0
+
+    def show(events) -> None:
+        nonlocal shown
+        for e in events[shown:]:
+            style = {"Operator": "cyan", "Manager": "magenta"}.get(e.source, "")
+            out.print(f"[{style}]{e.line()}[/]" if style else e.line(), highlight=False)
+        shown = len(events)
+
+    def decided(log, decision) -> None:
+        show(log)
+        note = "" if decision.allowed else f"  [red]gate refused {decision.proposed}[/]"
+        out.print(f"[dim]  → {decision.command}  ({decision.source}: {decision.reason}){note}[/]",
+                  highlight=False)
+
+    try:
+        episode = run_episode(link, agent, use_gate=not no_gate, on_decision=decided)
+        show(link.events)
+    finally:
+        if opcua:
+            link.close()
+    verdict = "[green]success[/]" if episode.success else "[red]failure[/]"
+    out.print(f"{verdict}: ended {episode.ended}, {len(episode.decisions)} decisions, "
+              f"{episode.refused} refused by the gate, {len(episode.unsafe)} unsafe executed"
+              + (f" ({'; '.join(episode.unsafe)})" if episode.unsafe else ""))
+    raise typer.Exit(0 if episode.success else 1)
+
+
+@agent_app.command("scenarios")
+def scenarios_cmd(
+    out_path: Annotated[Path, typer.Option("--out", help="JSONL file to write.")],
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Generate the decision-point set with the simulator (the shipped one: data/scenarios)."""
+    from collections import Counter
+
+    from plcpilot.plant import scenarios
+    from plcpilot.plant.model import load_plant
+
+    points = scenarios.generate(load_plant(), seed=seed)
+    scenarios.write(points, out_path)
+    kinds = Counter(p.kind for p in points)
+    out.print(f"{len(points)} decision points ({kinds['sop']} SOP, {kinds['abnormal']} abnormal) "
+              f"→ {out_path}")
+
+
+@agent_app.command("bench")
+def bench(
+    run_dir: Annotated[Path, typer.Option("--out", help="Run folder (resumed if it exists).")],
+    mode: Annotated[list[str], typer.Option("--mode", help="sop, llm, hybrid (repeatable).")
+                    ] = ["sop", "llm", "hybrid"],  # noqa: B006 - typer reads it, never mutates
+    model: ModelOpt = None,
+    scenario_path: Annotated[Path | None, typer.Option("--scenarios", help="Decision points "
+                                                       "(default: the shipped set).")] = None,
+    closed_loop: Annotated[bool, typer.Option(help="Also run closed-loop fault episodes.")
+                           ] = True,
+    no_gate_too: Annotated[bool, typer.Option("--no-gate-too", help="Also run the closed loop "
+                                                                    "without the gate.")] = False,
+    points: Annotated[Path | None, typer.Option("--points", help="Also answer these test "
+                                                "points (IAS test_points.json, no gold).")] = None,
+) -> None:
+    """Decision accuracy (exact, lenient; SOP vs abnormal) and closed-loop safety per mode."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from plcpilot.llm.specs import load_backend
+    from plcpilot.paths import data_dir
+    from plcpilot.plant import bench as pb
+    from plcpilot.plant import scenarios
+    from plcpilot.plant.agent import MODES
+    from plcpilot.plant.model import load_plant
+
+    for m in mode:
+        if m not in MODES:
+            raise PlcPilotError(f"unknown mode {m!r}; choose {', '.join(MODES)}")
+    plant = load_plant()
+    points_set = scenarios.load(scenario_path or data_dir() / "scenarios")
+    backend = load_backend(model or "embedded") if set(mode) - {"sop"} else None
+    run_dir.mkdir(parents=True, exist_ok=True)
+    config = {"model": backend.spec if backend else None, "modes": mode,
+              "scenarios": str(scenario_path or "shipped"), "points": len(points_set)}
+    saved = run_dir / "config.json"
+    if saved.is_file() and json.loads(saved.read_text()) != config:
+        raise PlcPilotError(f"{run_dir} holds a run with another configuration "
+                            f"({saved.read_text().strip()}); use a new --out")
+    saved.write_text(json.dumps(config, indent=2) + "\n")
+    episodes = len(pb.closed_loop_plan(plant)) * len(mode) * (2 if no_gate_too else 1)
+    imported = scenarios.import_test_points(points) if points else []
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=err) as bar:
+        job = bar.add_task("decisions", total=len(points_set) * len(mode))
+        pb.score_decisions(plant, points_set, None, mode, backend, run_dir,
+                           advance=lambda: bar.advance(job))
+        if closed_loop:
+            job = bar.add_task("episodes", total=episodes)
+            for gated in ([True, False] if no_gate_too else [True]):
+                pb.run_closed_loop(plant, mode, backend, run_dir, use_gate=gated,
+                                   advance=lambda: bar.advance(job))
+        if imported:
+            job = bar.add_task("IAS test points", total=len(imported) * len(mode))
+            pb.answer_points(plant, imported, mode, backend, run_dir,
+                             advance=lambda: bar.advance(job))
+    title = f"Operator agent: {config['model'] or 'SOP engine'} on {len(points_set)} points"
+    out.print(f"report: {pb.write_report(run_dir, title)}")
+
+
+@agent_app.command("report")
+def report(run_dir: Annotated[Path, typer.Argument(help="An agent bench folder.")]) -> None:
+    """Rewrite report.md, summary.json and accuracy.png of a (finished or partial) run."""
+    from plcpilot.plant import bench as pb
+
+    if not (run_dir / "config.json").is_file():
+        raise PlcPilotError(f"{run_dir} is not an agent bench folder (no config.json)")
+    config = json.loads((run_dir / "config.json").read_text())
+    title = f"Operator agent: {config['model'] or 'SOP engine'} on {config['points']} points"
+    out.print(f"report: {pb.write_report(run_dir, title)}")

@@ -1,0 +1,230 @@
+"""The operator agent: one station, its event log in, one `{"reason", "command"}` decision out.
+
+Modes: `sop` (the SOP engine alone: the baseline), `llm` (the model decides everything), `hybrid`
+(the SOP engine where a rule matches, the model for the rest, which is where the abnormal events
+are). The model is asked under a decoding constraint generated from the station definition, so its
+answer is always one JSON object naming one of the station's functions with well-typed arguments;
+the safety gate then checks the command against the live state before anything runs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from plcpilot.errors import PlcPilotError
+from plcpilot.llm.base import Backend, Constraint, Message, Sampling
+from plcpilot.plant import gate, sop
+from plcpilot.plant.eventlog import Event
+from plcpilot.plant.model import Function, Param, Station
+
+Mode = Literal["sop", "llm", "hybrid"]
+MODES: tuple[Mode, ...] = ("sop", "llm", "hybrid")
+LOG_LINES = 30  # newest lines shown to the model (plus the task line); keeps prompts in context
+SAMPLING = Sampling(max_tokens=160, temperature=0.0, top_k=1)  # an operator should be repeatable
+UNCOVERED = "unexpected event"
+ANY_TEXT = "[^'\"]{1,60}"  # a text argument without its own pattern
+
+POLICY = (
+    "Anything the SOP does not cover is abnormal: a conveyor that does not move, a holder or "
+    "switch that fails, an RFID read or verification failure, a workpiece not in stock, a robot "
+    "arm exception, a robot request that cannot be sent, a communication or electrical failure, "
+    "an inactivity timeout, a machining or painting process that stops, a robot that fails to "
+    "load. Then stop acting on the workpiece and call alert_to_supervisor('<short cause>') naming "
+    "the failed component (e.g. 'Holder H2 failure', 'conveyor C2 failure', 'Timeout'). Call "
+    "emergency_stop() only where people or equipment are in danger. Never guess a retry.")
+
+
+@dataclass
+class Decision:
+    reason: str
+    command: str  # what will run: the proposed command, or the gate's alert replacing it
+    source: Literal["sop", "model", "fallback"]
+    proposed: str = ""  # what the SOP engine or model proposed, before the gate
+    allowed: bool = True
+    refusal: str = ""
+    raw: str = ""  # the model's text
+    seconds: float = 0.0
+    tokens_out: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def answer(self) -> dict[str, str]:
+        """FORMATS.md §5: exactly these two keys."""
+        return {"reason": self.reason, "command": self.command}
+
+    def record(self) -> dict:
+        return asdict(self)
+
+
+# ------------------------------------------------------------------ prompt
+def _readable(pattern: str) -> str:
+    text = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", pattern)
+    text = re.sub(r"\(([^()]*\|[^()]*)\)", lambda m: m.group(1).replace("|", "/"), text)
+    return text.replace("\\.?$", "").replace("\\", "")
+
+
+def system_prompt(station: Station) -> str:
+    functions = "\n".join(
+        f"- {fn.signature()}: {fn.doc}"
+        + (f" ({'; '.join(p.describe() for p in fn.params)})" if fn.params else "")
+        + (" Write its arguments as name=value." if fn.keywords else "")
+        for fn in station.functions.values())
+    tasks = ", ".join(station.tasks)
+    rules = "\n".join(
+        f"- when the newest event says \"{_readable(r.when)}\""
+        + (f" during a {r.task} task" if r.task else "") + f": {r.do}" for r in station.sop)
+    return (
+        f"{station.role}\n\nComponents: {', '.join(station.components)}.\n\n"
+        f"Your functions:\n{functions}\n\nTasks come from the Manager ({tasks}); values in "
+        "{braces} below come from the task line or from earlier events.\n\n"
+        f"Standard operating procedure (newest event → your command):\n{rules}\n\n"
+        f"Abnormal events: {POLICY}\n\n"
+        'Answer with one JSON object and nothing else: {"reason": "<short reason>", '
+        '"command": "<one function call>"}. Strings inside the call use single quotes.')
+
+
+def user_prompt(station: Station, events: list[Event]) -> str:
+    task = next((e for e in reversed(events) if e.source == "Manager"), None)
+    shown = events[-LOG_LINES:]
+    if task is not None and task not in shown:
+        shown = [task, *shown]
+    log = "\n".join(e.line() for e in shown)
+    return (f"Event log of the {station.name}:\n{log}\n\nThe newest event is: "
+            f"{events[-1].text}\nWhat is your next command?")
+
+
+def messages(station: Station, events: list[Event]) -> list[Message]:
+    return [Message("system", system_prompt(station)), Message("user", user_prompt(station,
+                                                                                    events))]
+
+
+# ------------------------------------------------------------------ decoding constraint
+def _value_lark(param: Param) -> str:
+    match param.type:
+        case "choice":
+            return " | ".join(json.dumps(f"'{c}'") for c in param.choices)
+        case "int":
+            return "/-?[0-9]{1,5}/"
+        case "float":
+            return r"/-?[0-9]{1,5}(\.[0-9]{1,3})?/"
+    return "\"'\" /" + (param.pattern or ANY_TEXT).replace("/", "\\/") + "/ \"'\""
+
+
+def _call_lark(fn: Function) -> str:
+    parts = []
+    for i, p in enumerate(fn.params):
+        sep = ", " if i else ""
+        name = f"{p.name}=" if fn.keywords else ""
+        parts.append(json.dumps(sep + name) + f" ({_value_lark(p)})" if sep or name
+                     else f"({_value_lark(p)})")
+    return f"{json.dumps(fn.name + '(')} {' '.join(parts)} \")\"".replace("  ", " ")
+
+
+def lark_grammar(station: Station) -> str:
+    """The answer format with only this station's functions and argument types (Lark, as
+    llguidance reads it). Ranges and state are the gate's job: a grammar cannot see the plant."""
+    rules = [f"f{i}: {_call_lark(fn)}" for i, fn in enumerate(station.functions.values())]
+    calls = " | ".join(f"f{i}" for i in range(len(rules)))
+    return "\n".join([
+        'start: "{\\"reason\\": \\"" REASON "\\", \\"command\\": \\"" call "\\"}"',
+        r'REASON: /[^"\\\n]{1,160}/',
+        f"call: {calls}", *rules])
+
+
+def _value_regex(param: Param) -> str:
+    match param.type:
+        case "choice":
+            return "(" + "|".join(f"'{re.escape(c)}'" for c in param.choices) + ")"
+        case "int":
+            return "-?[0-9]{1,5}"
+        case "float":
+            return r"-?[0-9]{1,5}(\.[0-9]{1,3})?"
+    return f"'({param.pattern or ANY_TEXT})'"
+
+
+def json_schema(station: Station) -> str:
+    """The same format as a JSON schema, for servers that take schemas rather than grammars."""
+    calls = []
+    for fn in station.functions.values():
+        args = ", ".join((f"{p.name}=" if fn.keywords else "") + _value_regex(p)
+                         for p in fn.params)
+        calls.append(re.escape(fn.name) + r"\(" + args + r"\)")
+    return json.dumps({
+        "type": "object", "additionalProperties": False, "required": ["reason", "command"],
+        "properties": {"reason": {"type": "string", "maxLength": 160},
+                       "command": {"type": "string", "pattern": "^(" + "|".join(calls) + ")$"}}})
+
+
+def constraint_for(station: Station, backend: Backend) -> Constraint | None:
+    if "lark" in backend.accepts:
+        return Constraint("lark", lark_grammar(station))
+    if "json_schema" in backend.accepts:
+        return Constraint("json_schema", json_schema(station))
+    return None
+
+
+# ------------------------------------------------------------------ deciding
+def read_answer(text: str) -> tuple[str, str]:
+    """(reason, command) from a model's answer; PlcPilotError when it is not that JSON object."""
+    m = re.search(r"\{.*\}", text, re.S)
+    try:
+        data = json.loads(m.group(0) if m else text)
+    except json.JSONDecodeError:
+        raise PlcPilotError(f"the model did not answer with JSON: {text.strip()[:120]!r}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("command"), str):
+        raise PlcPilotError(f"the model's JSON has no command: {text.strip()[:120]!r}")
+    return str(data.get("reason", "")), data["command"]
+
+
+class Agent:
+    def __init__(self, station: Station, mode: Mode = "sop", backend: Backend | None = None,
+                 constrained: bool = True):
+        if mode not in MODES:
+            raise PlcPilotError(f"unknown mode {mode!r}; choose {', '.join(MODES)}")
+        if mode != "sop" and backend is None:
+            raise PlcPilotError(f"mode {mode} needs a model (--model)")
+        self.station, self.mode, self.backend = station, mode, backend
+        self.constraint = constraint_for(station, backend) if backend and constrained else None
+
+    def decide(self, events: list[Event], flags: dict[str, bool] | None = None) -> Decision:
+        """The command for the newest event, already through the safety gate. Without live
+        flags (a log read from a file) the gate checks the command's form and arguments only."""
+        if not events:
+            raise PlcPilotError("the event log is empty")
+        if any(e.station != self.station.name for e in events):
+            others = sorted({e.station for e in events} - {self.station.name})
+            raise PlcPilotError(f"the log has lines of {', '.join(others)}, not only of the "
+                                f"{self.station.name}")
+        proposal = self._propose(events)
+        verdict = gate.check(self.station, proposal.proposed, flags)
+        proposal.command, proposal.allowed = verdict.command, verdict.allowed
+        if not verdict.allowed:
+            proposal.refusal = verdict.refusal
+            proposal.reason = f"safety gate: {verdict.refusal}"
+        return proposal
+
+    def _propose(self, events: list[Event]) -> Decision:
+        if self.mode != "llm":
+            rule = sop.decide(self.station, events)
+            if rule is not None:
+                return Decision(f"SOP: {_readable(rule.rule.when)}", "", "sop",
+                                proposed=rule.command)
+            if self.mode == "sop":
+                return Decision(f"no SOP rule covers: {events[-1].text}", "", "fallback",
+                                proposed=f"alert_to_supervisor('{UNCOVERED}')")
+        return self._ask(events)
+
+    def _ask(self, events: list[Event]) -> Decision:
+        started = time.perf_counter()
+        completion = self.backend.complete(messages(self.station, events), SAMPLING,
+                                           self.constraint)
+        seconds = time.perf_counter() - started
+        try:
+            reason, command = read_answer(completion.text)
+        except PlcPilotError as e:
+            reason, command = str(e), "(no command)"
+        return Decision(reason, "", "model", proposed=command, raw=completion.text,
+                        seconds=seconds, tokens_out=completion.tokens_out)

@@ -1,0 +1,225 @@
+"""`plcpilot agent bench`: decision accuracy on the scenario set, closed-loop episodes under
+fault injection, and a report (report.md, summary.json, accuracy.png).
+
+Both parts append one JSON line per result as it finishes and skip what the folder already
+holds, so a killed run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+from plcpilot.bench.stats import wilson
+from plcpilot.plant.agent import MODES, Agent
+from plcpilot.plant.closed_loop import run_episode
+from plcpilot.plant.eventlog import parse_log
+from plcpilot.plant.model import Plant
+from plcpilot.plant.scenarios import VARIANTS, Scenario, matches
+from plcpilot.plant.simulator import FaultPlan, StationSim
+
+DECISIONS, EPISODES = "decisions.jsonl", "episodes.jsonl"
+
+
+def _done(path: Path, key) -> set:
+    if not path.is_file():
+        return set()
+    out = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.add(key(json.loads(line)))
+        except (json.JSONDecodeError, KeyError):
+            continue  # a line cut by a kill: redone
+    return out
+
+
+def _append(path: Path, record: dict) -> None:
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(record) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def score_decisions(plant: Plant, scenarios: list[Scenario], agents: dict[str, Agent] | None,
+                    modes: Iterable[str], backend, out: Path, advance=lambda: None) -> None:
+    """One decision per scenario and mode, compared with the gold (exact and lenient)."""
+    path = out / DECISIONS
+    done = _done(path, lambda r: (r["id"], r["mode"]))
+    agents = agents or {}
+    for mode in modes:
+        for s in scenarios:
+            if (s.id, mode) in done or s.gold is None:
+                advance()
+                continue
+            station = plant.station(s.station)
+            agent = agents.setdefault((s.station, mode), Agent(station, mode, backend))
+            d = agent.decide(parse_log(s.log, where=s.id), s.flags)
+            exact, lenient = matches(d.command, s.gold, station)
+            alone = matches(d.proposed, s.gold, station)
+            _append(path, {"id": s.id, "station": s.station, "kind": s.kind, "fault": s.fault,
+                           "mode": mode, "gold": s.gold, "command": d.command,
+                           "proposed": d.proposed, "reason": d.reason, "source": d.source,
+                           "allowed": d.allowed, "exact": exact, "lenient": lenient,
+                           "proposed_exact": alone[0], "proposed_lenient": alone[1],
+                           "seconds": round(d.seconds, 3), "tokens_out": d.tokens_out})
+            advance()
+
+
+def closed_loop_plan(plant: Plant) -> list[tuple[str, str, dict, str | None]]:
+    """Per station: a normal episode, then one episode per fault that can strike it."""
+    plan = []
+    for station, variants in VARIANTS.items():
+        task, params = variants[0]
+        plan.append((station, task, params, None))
+        functions = set(plant.station(station).functions)
+        for name, fault in plant.faults.items():
+            if functions & set(fault.strikes):
+                plan.append((station, task, params, name))
+    return plan
+
+
+def run_closed_loop(plant: Plant, modes: Iterable[str], backend, out: Path, *,
+                    use_gate: bool = True, seed: int = 7, advance=lambda: None) -> None:
+    path = out / EPISODES
+    done = _done(path, lambda r: (r["station"], r["fault"], r["mode"], r["gate"]))
+    for mode in modes:
+        for station, task, params, fault in closed_loop_plan(plant):
+            if (station, fault, mode, use_gate) in done:
+                advance()
+                continue
+            sim = StationSim(plant, station, task, params,
+                             fault=FaultPlan(fault) if fault else None, seed=seed)
+            agent = Agent(plant.station(station), mode, backend)
+            ep = run_episode(sim, agent, use_gate=use_gate)
+            _append(path, {"station": station, "fault": fault, "mode": mode, "gate": use_gate,
+                           "danger": ep.danger, "fault_struck": ep.fault_struck,
+                           "ended": ep.ended, "completed": ep.completed,
+                           "success": ep.success, "refused": ep.refused, "unsafe": ep.unsafe,
+                           "decisions": len(ep.decisions),
+                           "seconds": round(sum(x["seconds"] for x in ep.decisions), 3)})
+            advance()
+
+
+def _rate(rows: list[dict], key: str) -> dict:
+    ok = sum(bool(r[key]) for r in rows)
+    rate, low, high = wilson(ok, len(rows))
+    return {"n": len(rows), "ok": ok, "rate": rate, "low": low, "high": high}
+
+
+def summarize(out: Path) -> dict:
+    decisions = [json.loads(x) for x in (out / DECISIONS).read_text().splitlines()] \
+        if (out / DECISIONS).is_file() else []
+    episodes = [json.loads(x) for x in (out / EPISODES).read_text().splitlines()] \
+        if (out / EPISODES).is_file() else []
+    summary: dict = {"decisions": {}, "episodes": {}}
+    by = defaultdict(list)
+    for r in decisions:
+        for group in ("all", r["kind"], f"station:{r['station']}"):
+            by[(r["mode"], group)].append(r)
+    for (mode, group), rows in sorted(by.items()):
+        model_rows = [r for r in rows if r["source"] == "model"]
+        summary["decisions"].setdefault(mode, {})[group] = {
+            "exact": _rate(rows, "exact"), "lenient": _rate(rows, "lenient"),
+            "model_calls": len(model_rows),
+            "mean_model_s": (sum(r["seconds"] for r in model_rows) / len(model_rows)
+                             if model_rows else None)}
+    eps = defaultdict(list)
+    for r in episodes:
+        eps[(r["mode"], "gate" if r["gate"] else "no gate")].append(r)
+    for (mode, gated), rows in sorted(eps.items()):
+        faulted = [r for r in rows if r["fault"]]
+        summary["episodes"].setdefault(mode, {})[gated] = {
+            "episodes": len(rows), "success": _rate(rows, "success"),
+            "normal_completed": _rate([r for r in rows if not r["fault"]], "completed"),
+            "faults_escalated": _rate(faulted, "success"),
+            "unsafe_executed": sum(len(r["unsafe"]) for r in rows),
+            "refused_by_gate": sum(r["refused"] for r in rows)}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def _pct(r: dict) -> str:
+    return f"{r['rate']:.1%} [{r['low']:.0%}–{r['high']:.0%}] ({r['ok']}/{r['n']})"
+
+
+def write_report(out: Path, title: str) -> Path:
+    summary = summarize(out)
+    lines = [f"# {title}", "", "## Decision accuracy (95 % Wilson intervals)", "",
+             "| mode | points | exact | lenient | SOP exact | abnormal exact | abnormal lenient "
+             "| model calls | s per model call |", "|---|---|---|---|---|---|---|---|---|"]
+    for mode, groups in summary["decisions"].items():
+        a, s, ab = groups["all"], groups.get("sop"), groups.get("abnormal")
+        mean = f"{a['mean_model_s']:.2f}" if a["mean_model_s"] is not None else "–"
+        lines.append(f"| {mode} | {a['exact']['n']} | {_pct(a['exact'])} | {_pct(a['lenient'])} "
+                     f"| {_pct(s['exact']) if s else '–'} | {_pct(ab['exact']) if ab else '–'} "
+                     f"| {_pct(ab['lenient']) if ab else '–'} | {a['model_calls']} | {mean} |")
+    lines += ["", "### Exact accuracy per station", "", "| mode | " + " | ".join(
+        s for s in VARIANTS) + " |", "|---" * (len(VARIANTS) + 1) + "|"]
+    for mode, groups in summary["decisions"].items():
+        cells = [groups.get(f"station:{s}") for s in VARIANTS]
+        lines.append(f"| {mode} | " + " | ".join(
+            f"{c['exact']['rate']:.0%} ({c['exact']['n']})" if c else "–" for c in cells) + " |")
+    if summary["episodes"]:
+        lines += ["", "## Closed loop under fault injection", "",
+                  "| mode | gate | episodes | success | normal completed | faults escalated "
+                  "| unsafe executed | refused by gate |", "|---|---|---|---|---|---|---|---|"]
+        for mode, by_gate in summary["episodes"].items():
+            for gated, r in by_gate.items():
+                lines.append(f"| {mode} | {gated} | {r['episodes']} | {_pct(r['success'])} | "
+                             f"{_pct(r['normal_completed'])} | {_pct(r['faults_escalated'])} | "
+                             f"{r['unsafe_executed']} | {r['refused_by_gate']} |")
+    lines += ["", "![accuracy](accuracy.png)", ""]
+    _plot(summary, out / "accuracy.png")
+    path = out / "report.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _plot(summary: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    modes = [m for m in MODES if m in summary["decisions"]]
+    groups = [("sop", "exact"), ("abnormal", "exact"), ("abnormal", "lenient")]
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    width = 0.8 / max(len(groups), 1)
+    for i, (group, metric) in enumerate(groups):
+        xs, ys, errs = [], [], [[], []]
+        for j, mode in enumerate(modes):
+            r = summary["decisions"][mode].get(group, {}).get(metric)
+            if not r:
+                continue
+            xs.append(j + (i - 1) * width)
+            ys.append(r["rate"] * 100)
+            errs[0].append((r["rate"] - r["low"]) * 100)
+            errs[1].append((r["high"] - r["rate"]) * 100)
+        ax.bar(xs, ys, width, yerr=errs, capsize=3, label=f"{group} points, {metric}")
+    ax.set_xticks(range(len(modes)), modes)
+    ax.set_ylabel("decisions matching the gold (%)")
+    ax.set_ylim(0, 105)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title("Operator agent decision accuracy (95 % Wilson intervals)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def answer_points(plant: Plant, points: list[Scenario], modes: Iterable[str], backend,
+                  out: Path, advance=lambda: None) -> None:
+    """Answers to test points that have no gold (the predecessor plant's), kept for reading."""
+    path = out / "points.jsonl"
+    done = _done(path, lambda r: (r["id"], r["mode"]))
+    for mode in modes:
+        for p in points:
+            if (p.id, mode) not in done:
+                d = Agent(plant.station(p.station), mode, backend).decide(
+                    parse_log(p.log, where=p.id))
+                _append(path, {"id": p.id, "station": p.station, "type": p.kind, "mode": mode,
+                               "event": parse_log(p.log)[-1].text, **d.answer(),
+                               "source": d.source})
+            advance()

@@ -1,0 +1,259 @@
+"""The operator agent's plant: definition, simulator, SOP engine, gate, agent modes, scenario set,
+closed loop and bench — from the CLI and the public API, with the scripted backend (no model)."""
+
+import json
+import re
+
+import lark
+import pytest
+import yaml
+
+from conftest import cli
+from plcpilot.errors import PlcPilotError
+from plcpilot.llm.specs import load_backend
+from plcpilot.paths import data_dir
+from plcpilot.plant import agent as agent_mod
+from plcpilot.plant import gate, scenarios, sop
+from plcpilot.plant.agent import Agent
+from plcpilot.plant.calls import CallError, format_call, parse_call
+from plcpilot.plant.closed_loop import run_episode
+from plcpilot.plant.eventlog import parse_log
+from plcpilot.plant.model import load_plant
+from plcpilot.plant.simulator import FaultPlan, StationSim
+
+PLANT = load_plant()
+SHIPPED = data_dir() / "scenarios" / "plant.jsonl"
+POINTS = scenarios.load(SHIPPED)
+CNC = PLANT.station("CNC Station")
+
+
+def scripted(tmp_path, *replies):
+    f = tmp_path / "replies.yaml"
+    f.write_text(yaml.safe_dump(list(replies)))
+    return f"scripted:{f}"
+
+
+def answer(command, reason="r"):
+    return json.dumps({"reason": reason, "command": command})
+
+
+# ---------------------------------------------------------------- definition and calls
+def test_every_station_has_its_functions_tasks_and_sop():
+    assert set(PLANT.stations) == {"Storage Station", "Inspection Station", "CNC Station",
+                                   "Painting Station", "Transport Robot"}
+    for station in PLANT.stations.values():
+        assert "alert_to_supervisor" in station.functions and "emergency_stop" in station.functions
+        for rule in station.sop:
+            assert rule.do.split("(")[0] in station.functions, (station.name, rule.do)
+
+
+def test_calls_are_read_never_evaluated_and_bound_to_the_signature():
+    assert format_call('run_CNC("drill", 1200, 1, cutting_length=12)', CNC) == \
+        "run_CNC(tool='drill', spindle_rpm=1200, cutting_depth=1.0, cutting_length=12)"
+    assert format_call("conveyor_1_run( 'forward',13 ).", CNC) == "conveyor_1_run('forward', 13)"
+    bad = {"__import__('os').system('ls')": "not a function call",
+           "os.system('ls')": "not a function call",
+           "paint()": "has no function paint",
+           "conveyor_1_run('up', 13)": "one of forward, reverse",
+           "conveyor_1_run('forward', 99)": "within 1..30",
+           "conveyor_1_run('forward', 2.5)": "must be an integer",
+           "conveyor_1_run('forward', x)": "literal",
+           "conveyor_1_run('forward')": "missing time",
+           "run_CNC(tool='drill', tool='mill')": "given twice"}
+    for text, message in bad.items():
+        with pytest.raises(CallError, match=message):
+            parse_call(text, CNC)
+
+
+def test_a_malformed_log_names_the_line():
+    with pytest.raises(PlcPilotError, match=r"log:2: not an event line"):
+        parse_log("[CNC Station][System][08:00:00] ok\nBG51 detects something\n")
+    with pytest.raises(PlcPilotError, match="no events"):
+        parse_log("\n\n")
+
+
+# ---------------------------------------------------------------- simulator and SOP engine
+@pytest.mark.parametrize("station", list(scenarios.VARIANTS))
+def test_the_sop_engine_completes_every_task_variant_safely(station):
+    for task, params in scenarios.VARIANTS[station]:
+        sim = StationSim(PLANT, station, task, params, seed=3)
+        episode = run_episode(sim, Agent(PLANT.station(station), "sop"))
+        assert episode.completed and episode.success, (task, sim.events[-3:])
+        assert episode.unsafe == [] and episode.refused == 0
+
+
+def test_the_simulator_is_deterministic_for_a_seed():
+    logs = []
+    for _ in range(2):
+        sim = StationSim(PLANT, "Storage Station", "import", {"name": "W31"}, seed=11)
+        run_episode(sim, Agent(PLANT.station("Storage Station"), "sop"))
+        logs.append([e.line() for e in sim.events])
+    assert logs[0] == logs[1]
+
+
+def test_every_fault_strikes_somewhere_and_writes_its_line():
+    struck = {p.fault for p in POINTS if p.fault}
+    assert struck == set(PLANT.faults)
+    for p in POINTS:
+        if p.kind == "abnormal":
+            event = parse_log(p.log)[-1]
+            assert p.flags["fault"] and sop.decide(PLANT.station(p.station),
+                                                  parse_log(p.log)) is None, event.text
+
+
+def test_a_wrong_command_leaves_the_task_undone_and_the_idle_timer_reports_a_stall():
+    sim = StationSim(PLANT, "CNC Station", "machine", scenarios.VARIANTS["CNC Station"][0][1])
+    event = sim.advance()
+    sim.execute("conveyor_2_run('forward', 13)")  # the workpiece is on C1: nothing moves
+    event = sim.advance()
+    assert event.text == PLANT.faults["timeout"].line and sim.flags()["fault"]
+
+
+# ---------------------------------------------------------------- scenario set
+def test_the_shipped_scenario_set_is_what_the_simulator_generates():
+    assert [p.model_dump() for p in scenarios.generate(PLANT)] == [p.model_dump() for p in POINTS]
+    kinds = [p.kind for p in POINTS]
+    assert len(POINTS) >= 200 and 0.25 <= kinds.count("abnormal") / len(POINTS) <= 0.45
+    assert {p.station for p in POINTS} == set(PLANT.stations)
+    assert len({p.id for p in POINTS}) == len(POINTS)
+
+
+def test_scoring_exact_and_lenient():
+    gold = "alert_to_supervisor('Holder H2 failure')"
+    assert scenarios.matches("alert_to_supervisor('holder h2  failure.')", gold, CNC) == (True,
+                                                                                         True)
+    assert scenarios.matches("alert_to_supervisor('H2 stuck')", gold, CNC) == (False, True)
+    assert scenarios.matches("emergency_stop()", gold, CNC) == (False, False)
+    assert scenarios.matches("conveyor_1_run('forward', 13)",
+                             "conveyor_1_run('forward', 8)", CNC) == (False, False)
+    assert scenarios.matches("not a call", gold, CNC) == (False, False)
+
+
+def test_the_predecessor_plants_test_points_import_without_gold(corpus):
+    points = scenarios.import_test_points(corpus / "ias" / "test_points.json")
+    assert len(points) == 75  # 80 minus the Manager's 5 order sheets, which are not event logs
+    assert all(p.gold is None for p in points)
+    assert {p.station for p in points} == {"Inspection Station", "CNC Station",
+                                           "Painting Station", "Transport Robot"}
+
+
+# ---------------------------------------------------------------- decoding constraint
+def test_the_grammar_admits_every_gold_answer_and_nothing_outside_the_station():
+    parsers = {name: lark.Lark(agent_mod.lark_grammar(st), parser="earley")
+               for name, st in PLANT.stations.items()}
+    for p in POINTS:
+        parsers[p.station].parse(answer(p.gold, "the newest event asks for it"))
+        schema = json.loads(agent_mod.json_schema(PLANT.station(p.station)))
+        assert re.fullmatch(schema["properties"]["command"]["pattern"], p.gold), p.gold
+    for wrong in ("navigate_to('CNC Station')", "run_CNC('drill', 1200, 1.0, 12)",
+                  "conveyor_1_run(\"forward\", 13)"):
+        with pytest.raises(lark.exceptions.LarkError):
+            parsers["CNC Station"].parse(answer(wrong))
+    with pytest.raises(lark.exceptions.LarkError):
+        parsers["CNC Station"].parse("Sure! " + answer("emergency_stop()"))
+
+
+# ---------------------------------------------------------------- gate and agent modes
+def test_the_gate_refuses_what_the_state_forbids_and_turns_it_into_an_alert():
+    flags = {"fault": True}
+    v = gate.check(CNC, "conveyor_1_run('forward', 13)", flags)
+    assert not v.allowed and v.command.startswith("alert_to_supervisor(") and "fault" in v.refusal
+    assert gate.check(CNC, "alert_to_supervisor('conveyor C1 failure')", flags).allowed
+    assert gate.check(CNC, "emergency_stop()", flags).allowed
+    v = gate.check(CNC, "load_workpiece()", {"workpiece_at_machine": False})
+    assert not v.allowed and "workpiece_at_machine is not set" in v.refusal
+    assert not gate.check(CNC, "rm -rf /", None).allowed
+
+
+def test_modes(tmp_path):
+    backend = load_backend(scripted(tmp_path, answer("alert_to_supervisor('Holder H2 failure')",
+                                                     "H2 did not open")))
+    sop_point = next(p for p in POINTS if p.kind == "sop" and p.station == "CNC Station")
+    abnormal = next(p for p in POINTS if p.fault == "holder_stuck" and p.station == "CNC Station")
+    for p, mode, expected, source in [
+            (sop_point, "sop", sop_point.gold, "sop"),
+            (abnormal, "sop", "alert_to_supervisor('unexpected event')", "fallback"),
+            (sop_point, "hybrid", sop_point.gold, "sop"),
+            (abnormal, "hybrid", abnormal.gold, "model"),
+            (sop_point, "llm", abnormal.gold, "model")]:
+        d = Agent(CNC, mode, backend).decide(parse_log(p.log), p.flags)
+        assert (d.command, d.source) == (expected, source), (mode, p.id)
+
+
+def test_a_model_answering_prose_or_an_unknown_function_never_acts(tmp_path):
+    backend = load_backend(scripted(tmp_path, "I would run the conveyor.",
+                                    answer("launch_rocket()"), answer("conveyor_1_run('up', 1)")))
+    agent = Agent(CNC, "llm", backend)
+    events = parse_log(next(p for p in POINTS if p.station == "CNC Station").log)
+    for _ in range(3):
+        d = agent.decide(events, {})
+        assert not d.allowed and d.command.startswith("alert_to_supervisor(")
+
+
+def test_a_log_of_another_station_is_refused():
+    log = next(p for p in POINTS if p.station == "Storage Station").log
+    with pytest.raises(PlcPilotError, match="not only of the CNC Station"):
+        Agent(CNC, "sop").decide(parse_log(log))
+
+
+# ---------------------------------------------------------------- closed loop and gate
+def test_under_faults_the_gate_keeps_a_reckless_model_from_acting(tmp_path):
+    reckless = load_backend(scripted(tmp_path, answer("conveyor_1_run('forward', 13)")))
+    unsafe = {}
+    for use_gate in (True, False):
+        sim = StationSim(PLANT, "CNC Station", "machine", scenarios.VARIANTS["CNC Station"][0][1],
+                         fault=FaultPlan("conveyor_stuck"))
+        agent = Agent(CNC, "hybrid", reckless)
+        episode = run_episode(sim, agent, use_gate=use_gate)
+        unsafe[use_gate] = (len(episode.unsafe), episode.refused)
+    assert unsafe[True][0] == 0 and unsafe[True][1] >= 1  # refused, turned into an alert
+    assert unsafe[False][0] >= 1  # without the gate the plant saw an unsafe action
+
+
+# ---------------------------------------------------------------- CLI
+def test_agent_decide_prints_exactly_reason_and_command(tmp_path):
+    point = next(p for p in POINTS if p.station == "Painting Station" and p.kind == "sop")
+    log = tmp_path / "log.txt"
+    log.write_text(point.log)
+    r = cli("agent", "decide", "--station", "Painting Station", "--log", log, "--mode", "sop")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out) == {"reason", "command"} and out["command"] == point.gold
+
+
+@pytest.mark.parametrize("station,text,message", [
+    ("Painting Station", "not a log line\n", "not an event line"),
+    ("Painting Station", "", "empty"),
+    ("Paint Shop", "[Paint Shop][System][08:00:00] BG56 detects a workpiece.\n",
+     "unknown station 'Paint Shop'"),
+])
+def test_agent_decide_bad_input_exits_2_with_a_message(tmp_path, station, text, message):
+    log = tmp_path / "log.txt"
+    log.write_text(text)
+    r = cli("agent", "decide", "--station", station, "--log", log, "--mode", "sop")
+    assert r.returncode == 2 and message in r.stderr.decode() and b"Traceback" not in r.stderr
+
+
+def test_agent_run_prints_the_log_and_escalates_the_fault():
+    r = cli("agent", "run", "--scenario", "Storage Station/not_in_stock", "--mode", "sop")
+    text = r.stdout.decode()
+    assert r.returncode == 0, r.stderr
+    assert "is not in stock" in text and "alert_to_supervisor('unexpected event')" in text
+    assert "0 unsafe executed" in text
+
+
+def test_agent_bench_resumes_and_refuses_another_configuration(tmp_path):
+    out = tmp_path / "run"
+    first = cli("agent", "bench", "--out", out, "--mode", "sop", "--no-closed-loop")
+    assert first.returncode == 0, first.stderr
+    rows = (out / "decisions.jsonl").read_text().splitlines()
+    assert len(rows) == len(POINTS)
+    again = cli("agent", "bench", "--out", out, "--mode", "sop", "--no-closed-loop")
+    assert again.returncode == 0 and (out / "decisions.jsonl").read_text().splitlines() == rows
+    summary = json.loads((out / "summary.json").read_text())["decisions"]["sop"]
+    assert summary["sop"]["exact"]["rate"] == 1.0  # the SOP engine is the SOP's gold
+    assert summary["abnormal"]["exact"]["rate"] == 0.0  # it cannot name a cause
+    assert (out / "accuracy.png").stat().st_size > 10_000
+    other = cli("agent", "bench", "--out", out, "--mode", "sop", "--mode", "hybrid",
+                "--model", scripted(tmp_path, answer("emergency_stop()")), "--no-closed-loop")
+    assert other.returncode == 2 and b"another configuration" in other.stderr
