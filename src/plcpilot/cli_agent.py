@@ -62,15 +62,11 @@ def decide(
     print(json.dumps(decision.answer()))
 
 
-def _scenario(text: str) -> tuple[str, str | None]:
-    station, _, fault = text.partition("/")
-    return station.strip(), fault.strip() or None
-
-
 @agent_app.command("run")
 def run(
     scenario: Annotated[str, typer.Option("--scenario", help="STATION or STATION/FAULT, e.g. "
-                                                             "'CNC Station/conveyor_stuck'.")],
+                                                             "'CNC Station/conveyor_stuck' "
+                                                             "(with --opcua: the station).")],
     mode: ModeOpt = "hybrid", model: ModelOpt = None, no_grammar: FreeOpt = False,
     variant: Annotated[int, typer.Option("--variant", help="Which of the station's task "
                                                            "variants.")] = 0,
@@ -84,25 +80,16 @@ def run(
 ) -> None:
     """Operate one station in closed loop, printing its event log live."""
     from plcpilot.plant.closed_loop import run_episode
-    from plcpilot.plant.model import load_plant
-    from plcpilot.plant.scenarios import VARIANTS
-    from plcpilot.plant.simulator import FaultPlan, StationSim
+    from plcpilot.plant.scenarios import build_sims
 
-    plant = load_plant()
-    name, fault = _scenario(scenario)
-    station = plant.station(name)
-    variants = VARIANTS.get(station.name, [])
-    if not 0 <= variant < len(variants):
-        raise PlcPilotError(f"{station.name} has task variants 0..{len(variants) - 1}")
-    agent = _agent(station.name, mode, model, no_grammar)
     if opcua:
+        from plcpilot.plant.model import load_plant
         from plcpilot.plant.opcua import OpcUaStation
 
-        link = OpcUaStation(opcua, station.name)
+        link = OpcUaStation(opcua, load_plant().station(scenario).name)
     else:
-        task, params = variants[variant]
-        link = StationSim(plant, station.name, task, params,
-                          fault=FaultPlan(fault) if fault else None, seed=seed)
+        (link,) = build_sims([scenario], variant=variant, seed=seed).values()
+    agent = _agent(link.name, mode, model, no_grammar)
     shown = 0
 
     def show(events) -> None:
@@ -129,6 +116,28 @@ def run(
               f"{episode.refused} refused by the gate, {len(episode.unsafe)} unsafe executed"
               + (f" ({'; '.join(episode.unsafe)})" if episode.unsafe else ""))
     raise typer.Exit(0 if episode.success else 1)
+
+
+@agent_app.command("serve")
+def serve(
+    scenario: Annotated[list[str], typer.Option("--scenario", help="STATION or STATION/FAULT "
+                                                "(repeatable; default: every station).")] = [],  # noqa: B006
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 4840,
+    variant: Annotated[int, typer.Option("--variant")] = 0,
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+) -> None:
+    """Serve the simulated plant over OPC UA until Ctrl-C (one object per station, lock-step:
+    the plant waits for the operator's call)."""
+    import logging
+
+    from plcpilot.plant.opcua import serve_forever
+    from plcpilot.plant.scenarios import build_sims
+
+    logging.getLogger("asyncua").setLevel(logging.ERROR)  # no-security-policy warnings
+    sims = build_sims(scenario, variant=variant, seed=seed)
+    serve_forever(sims, host, port, ready=lambda server: out.print(
+        f"serving {', '.join(sims)} at {server.url} (Ctrl-C stops)"))
 
 
 @agent_app.command("scenarios")

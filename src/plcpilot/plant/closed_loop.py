@@ -1,7 +1,7 @@
 """The agent operating a station in closed loop: on the simulator, or on the plant over OPC UA.
 
 A link is anything with the simulator's operator-facing methods (`advance`, `log_until`, `flags`,
-`execute`, `ended`): `StationSim` itself, or `opcua.OpcUaStation`. The gate sits between the
+`execute`, `report`): `StationSim` itself, or `opcua.OpcUaStation`. The gate sits between the
 agent and the link unless a run switches it off to measure what it prevents.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from plcpilot.errors import PlcPilotError
 from plcpilot.plant import gate
 from plcpilot.plant.agent import Agent, Decision
 from plcpilot.plant.calls import CallError, parse_call
@@ -43,10 +44,11 @@ class Episode:
 
 def run_episode(link, agent: Agent, *, use_gate: bool = True,
                 on_decision: Callable[[list, Decision], None] | None = None) -> Episode:
-    sim = link if hasattr(link, "outcome") else None
-    plan = getattr(sim, "fault", None)
-    episode = Episode(link.name, plan.name if plan else None,
-                      bool(plan and sim.plant.faults[plan.name].danger))
+    before = link.report()
+    if before["ended"]:
+        raise PlcPilotError(f"the {link.name}'s episode has already ended ({before['ended']}); "
+                            "start a new one (restart the plant server)")
+    episode = Episode(link.name, before["fault"], before["danger"])
     for _ in range(MAX_DECISIONS):
         event = link.advance()
         if event is None:
@@ -63,13 +65,10 @@ def run_episode(link, agent: Agent, *, use_gate: bool = True,
         link.execute(command)
     else:
         episode.ended = "limit"
-    episode.ended = episode.ended or link.ended
-    if sim is not None:
-        episode.unsafe = list(sim.outcome.unsafe)
-        episode.completed = sim.outcome.completed
-        episode.fault_struck = sim.outcome.fault_struck
-    else:
-        episode.completed = episode.ended == "completed"
+    after = link.report()
+    episode.ended = episode.ended or after["ended"]
+    episode.unsafe, episode.completed = after["unsafe"], after["completed"]
+    episode.fault_struck = after["fault_struck"]
     return episode
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -18,7 +18,7 @@ from plcpilot.errors import PlcPilotError
 from plcpilot.plant import sop
 from plcpilot.plant.calls import CallError, parse_call
 from plcpilot.plant.eventlog import format_log, parse_log
-from plcpilot.plant.model import Plant, Station
+from plcpilot.plant.model import Plant, Station, load_plant
 from plcpilot.plant.simulator import ROBOT, FaultPlan, StationSim
 
 # task variants per station: (task kind, parameters); each runs as one normal episode
@@ -153,6 +153,26 @@ def import_test_points(path: Path) -> list[Scenario]:
                                     station=station, kind=str(p.get("type", "")).lower(),
                                     task="", log="\n".join(lines) + "\n"))
     return out
+
+
+def build_sims(scenarios: Iterable[str] = (), *, variant: int = 0, seed: int = 7,
+               plant: Plant | None = None) -> dict[str, StationSim]:
+    """Simulators for `STATION` or `STATION/FAULT` scenarios (every station when none), each on
+    its station's task variant `variant`."""
+    plant = plant or load_plant()
+    sims: dict[str, StationSim] = {}
+    for text in list(scenarios) or list(plant.stations):
+        name, _, fault = text.partition("/")
+        station = plant.station(name.strip())
+        variants = VARIANTS.get(station.name, [])
+        if not 0 <= variant < len(variants):
+            raise PlcPilotError(f"{station.name} has task variants 0..{len(variants) - 1}")
+        if station.name in sims:
+            raise PlcPilotError(f"{station.name} given twice: the plant has one of each station")
+        task, params = variants[variant]
+        sims[station.name] = StationSim(plant, station.name, task, params, seed=seed,
+                                        fault=FaultPlan(fault.strip()) if fault.strip() else None)
+    return sims
 
 
 # ------------------------------------------------------------------ scoring

@@ -267,6 +267,14 @@ class StationSim:
         """How the episode ended ("" while it runs), as an OPC UA client reads it too."""
         return self.outcome.ended
 
+    def report(self) -> dict:
+        """How the episode went, as the plant itself saw it (served over OPC UA too)."""
+        o = self.outcome
+        return {"ended": o.ended, "completed": o.completed, "fault_struck": o.fault_struck,
+                "danger": bool(self.fault and self.plant.faults[self.fault.name].danger),
+                "fault": self.fault.name if self.fault else None, "unsafe": list(o.unsafe),
+                "wrong": list(o.wrong)}
+
     # ------------------------------------------------------------------ commands
     def flags(self) -> dict[str, bool]:
         return dict(self.state)
