@@ -121,3 +121,18 @@ def test_agents4plc_files_import_as_st_tasks_with_their_properties(corpus):
     assert len(tasks) == 96
     assert {t.category for t in tasks} == {"v1_easy", "v1_medium", "v2_medium", "v2_hard"}
     assert all(t.language == "st" and t.properties for t in tasks)
+
+
+def test_the_repair_mode_continues_the_rag_grammar_sample(tmp_path):
+    """A paired ablation, one decode fewer: repair starts from the rag+grammar answer."""
+    reference = load_tasks(TASKS)[0].reference
+    f = tmp_path / "replies.yaml"
+    f.write_text(yaml.safe_dump(["LD X0\nOR Y0\nOUT Y0\nEND\n", reference]))
+    out = tmp_path / "run"
+    r = cli("bench", "run", "--tasks", TASKS, "--model", f"scripted:{f}", "--every", "100",
+            "--mode", "rag+grammar+repair", "--mode", "rag+grammar", "--out", out)
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    plain, repaired = sorted(records(out), key=lambda x: x["mode"])
+    assert plain["mode"] == "rag+grammar" and not plain["behaviour_passed"]
+    assert repaired["first_round_shared"] and repaired["rounds"] == 2
+    assert repaired["behaviour_passed"] and repaired["latency_s"] >= plain["latency_s"]

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from plcpilot import languages
 from plcpilot.errors import PlcPilotError
 from plcpilot.generate.pipeline import MODES, generate, settings_for
-from plcpilot.llm.base import Sampling
+from plcpilot.llm.base import Completion, Sampling
 from plcpilot.spec import Task, load_tasks
 
 
@@ -110,7 +110,19 @@ def prose_preamble(language, raw: str) -> bool:
     return language.check(first).stats.get("instructions", 0) == 0
 
 
-def run_job(job: Job, config: RunConfig, backend, index, scorer) -> dict:
+# the repair mode continues the rag+grammar sample of the same task and sample number
+SHARES_FIRST_ROUND = {"rag+grammar+repair": "rag+grammar"}
+
+
+def _first_round(g) -> Completion:
+    a = g.attempts[0]
+    return Completion(text=a.raw, finish_reason=a.finish_reason, tokens_in=a.tokens_in,
+                      tokens_out=a.tokens_out, seconds=a.decode_s, constrained=True)
+
+
+def run_job(job: Job, config: RunConfig, backend, index, scorer,
+            firsts: dict | None = None) -> dict:
+    """One sample. `firsts` carries first-round answers between modes that share them."""
     record = {"task_id": job.task.id, "category": job.task.category, "model": job.model,
               "mode": job.mode, "sample": job.sample, "output": "", "is_valid": False,
               "tiers": None, "behaviour_passed": None, "similarity": None, "bleu": None,
@@ -120,8 +132,12 @@ def run_job(job: Job, config: RunConfig, backend, index, scorer) -> dict:
                             sampling=Sampling(max_tokens=config.max_tokens,
                                               temperature=config.temperature,
                                               top_k=config.top_k, seed=seed))
+    firsts = {} if firsts is None else firsts
+    shared = firsts.get((job.model, job.task.id, job.sample, SHARES_FIRST_ROUND.get(job.mode)))
     try:
-        g = generate(job.task.prompt, settings, task=job.task, backend=backend, index=index)
+        g = generate(job.task.prompt, settings, task=job.task, backend=backend, index=index,
+                     first_answer=shared)
+        firsts[(job.model, job.task.id, job.sample, job.mode)] = _first_round(g)
     except Exception as e:  # noqa: BLE001 - any model failure is an error sample, never a crash
         record["error"] = f"{type(e).__name__}: {e}"[:500]
         record["behaviour_passed"] = False if job.task.tests else None
@@ -141,6 +157,7 @@ def run_job(job: Job, config: RunConfig, backend, index, scorer) -> dict:
         "error_codes": [e.code for e in final.check.errors],
         "prose_preamble": prose_preamble(language, final.raw),
         "exemplars": [e["id"] for e in g.exemplars],
+        "first_round_shared": shared is not None,
     }
     record |= scorer.score(g.program, job.task.reference)
     return record
@@ -168,7 +185,8 @@ def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path,
                        models=models, modes=modes, samples=samples, temperature=temperature,
                        top_k=top_k, max_tokens=max_tokens, k=k, cpu=cpu)
     done = prepare(out, config)
-    jobs = [Job(t, m, mode, s) for m in models for t in tasks for mode in modes
+    ordered = sorted(modes, key=list(MODES).index)  # a shared first round is decoded first
+    jobs = [Job(t, m, mode, s) for m in models for t in tasks for mode in ordered
             for s in range(samples)]
     todo = [j for j in jobs if j.key not in done]
     if total:
@@ -194,12 +212,15 @@ def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path,
             index = index_for(pool) if index_for else _index(pool, modes)
             mine = [j for j in todo if j.model == model]
             workers = max(1, min(concurrency, getattr(backend, "max_concurrency", 1)))
+            firsts: dict = {}
             if workers == 1:
                 for job in mine:
-                    save(run_job(job, config, backend, index, scorer))
+                    save(run_job(job, config, backend, index, scorer, firsts))
+                    firsts = {k: v for k, v in firsts.items() if k[1] == job.task.id}
                 continue
             with ThreadPoolExecutor(workers) as pool:
-                futures = [pool.submit(run_job, j, config, backend, index, scorer) for j in mine]
+                futures = [pool.submit(run_job, j, config, backend, index, scorer, firsts)
+                           for j in mine]
                 for f in as_completed(futures):
                     save(f.result())
     return read_samples(out)

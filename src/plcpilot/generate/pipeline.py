@@ -20,7 +20,7 @@ from plcpilot import languages
 from plcpilot.diagnostics import CheckReport
 from plcpilot.errors import PlcPilotError
 from plcpilot.generate.prompts import build_messages, extract_program, repair_message
-from plcpilot.llm.base import Backend, Constraint, Message, Sampling, require
+from plcpilot.llm.base import Backend, Completion, Constraint, Message, Sampling, require
 from plcpilot.spec import SimulationReport, Task, run_tests
 
 
@@ -122,11 +122,14 @@ Progress = Callable[[str], None]
 
 def generate(request: str, settings: Settings = Settings(), *, task: Task | None = None,
              backend: Backend | None = None, index=None,
-             progress: Progress | None = None) -> Generation:
+             progress: Progress | None = None,
+             first_answer: Completion | None = None) -> Generation:
     """Generate a program for `request`; with a task, its tests judge it and feed repair.
 
     `index` is an ExemplarIndex (built on demand when RAG is on); with a task from the index,
-    retrieval leaves that task out (leave-one-out)."""
+    retrieval leaves that task out (leave-one-out). `first_answer` is a first-round answer already
+    decoded for the same prompt and constraint (a benchmark's rag+grammar sample, which its
+    repair mode then continues: a paired comparison, and one decode fewer)."""
     say = progress or (lambda _stage: None)
     language = languages.get(settings.language)
     if backend is None:
@@ -159,7 +162,8 @@ def generate(request: str, settings: Settings = Settings(), *, task: Task | None
     first = messages = build_messages(request, language, exemplars, template)
     for round_no in range(settings.repair + 1):
         say(f"round {round_no + 1}: decoding")
-        completion = backend.complete(messages, settings.sampling, constraint)
+        completion = first_answer if round_no == 0 and first_answer is not None else \
+            backend.complete(messages, settings.sampling, constraint)
         timings["decode_s"] += completion.seconds
         program = completion.text if constraint else extract_program(completion.text)
         closed = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -119,17 +119,21 @@ def summarize(out: Path) -> dict:
     for r in decisions:
         for group in ("all", r["kind"], f"station:{r['station']}"):
             by[(r["mode"], group)].append(r)
-    for (mode, group), rows in sorted(by.items()):
+    for (mode, group), rows in sorted(by.items(), key=lambda kv: (MODES.index(kv[0][0]),
+                                                                   kv[0][1])):
         model_rows = [r for r in rows if r["source"] == "model"]
         summary["decisions"].setdefault(mode, {})[group] = {
             "exact": _rate(rows, "exact"), "lenient": _rate(rows, "lenient"),
+            "proposed_exact": _rate(rows, "proposed_exact"),
+            "proposed_lenient": _rate(rows, "proposed_lenient"),
             "model_calls": len(model_rows),
             "mean_model_s": (sum(r["seconds"] for r in model_rows) / len(model_rows)
                              if model_rows else None)}
     eps = defaultdict(list)
     for r in episodes:
         eps[(r["mode"], "gate" if r["gate"] else "no gate")].append(r)
-    for (mode, gated), rows in sorted(eps.items()):
+    for (mode, gated), rows in sorted(eps.items(), key=lambda kv: (MODES.index(kv[0][0]),
+                                                                    kv[0][1])):
         faulted = [r for r in rows if r["fault"]]
         summary["episodes"].setdefault(mode, {})[gated] = {
             "episodes": len(rows), "success": _rate(rows, "success"),
@@ -148,14 +152,19 @@ def _pct(r: dict) -> str:
 def write_report(out: Path, title: str) -> Path:
     summary = summarize(out)
     lines = [f"# {title}", "", "## Decision accuracy (95 % Wilson intervals)", "",
+             "Agent = the command that runs (after the safety gate); proposal = what the SOP "
+             "engine or the model proposed before the gate.", "",
              "| mode | points | exact | lenient | SOP exact | abnormal exact | abnormal lenient "
-             "| model calls | s per model call |", "|---|---|---|---|---|---|---|---|---|"]
+             "| abnormal lenient, proposal | model calls | s per model call |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for mode, groups in summary["decisions"].items():
         a, s, ab = groups["all"], groups.get("sop"), groups.get("abnormal")
         mean = f"{a['mean_model_s']:.2f}" if a["mean_model_s"] is not None else "–"
         lines.append(f"| {mode} | {a['exact']['n']} | {_pct(a['exact'])} | {_pct(a['lenient'])} "
                      f"| {_pct(s['exact']) if s else '–'} | {_pct(ab['exact']) if ab else '–'} "
-                     f"| {_pct(ab['lenient']) if ab else '–'} | {a['model_calls']} | {mean} |")
+                     f"| {_pct(ab['lenient']) if ab else '–'} "
+                     f"| {_pct(ab['proposed_lenient']) if ab else '–'} "
+                     f"| {a['model_calls']} | {mean} |")
     lines += ["", "### Exact accuracy per station", "", "| mode | " + " | ".join(
         s for s in VARIANTS) + " |", "|---" * (len(VARIANTS) + 1) + "|"]
     for mode, groups in summary["decisions"].items():
@@ -171,11 +180,36 @@ def write_report(out: Path, title: str) -> Path:
                 lines.append(f"| {mode} | {gated} | {r['episodes']} | {_pct(r['success'])} | "
                              f"{_pct(r['normal_completed'])} | {_pct(r['faults_escalated'])} | "
                              f"{r['unsafe_executed']} | {r['refused_by_gate']} |")
+    lines += _points_section(out)
     lines += ["", "![accuracy](accuracy.png)", ""]
     _plot(summary, out / "accuracy.png")
     path = out / "report.md"
     path.write_text("\n".join(lines))
     return path
+
+
+def _points_section(out: Path) -> list[str]:
+    """What each mode answered to the predecessor plant's test points (no gold: read, not scored):
+    per point type, how often it escalated and the commands it chose most."""
+    path = out / "points.jsonl"
+    if not path.is_file():
+        return []
+    rows = [json.loads(x) for x in path.read_text().splitlines()]
+    groups = defaultdict(list)
+    for r in rows:
+        groups[(r["mode"], r["type"])].append(r)
+    lines = ["", "## The predecessor plant's test points (no gold answers)", "",
+             f"{len({r['id'] for r in rows})} points of ../shared/corpus/ias/test_points.json "
+             "(Xia et al., ETFA 2023, CC BY 4.0) in this plant's log format; every answer is in "
+             "points.jsonl.", "", "| mode | point type | points | escalated | most chosen |",
+             "|---|---|---|---|---|"]
+    for (mode, kind), rs in sorted(groups.items()):
+        escalated = sum(r["command"].startswith(("alert_to_supervisor", "emergency_stop"))
+                        for r in rs)
+        top = Counter(r["command"].split("(")[0] for r in rs).most_common(2)
+        lines.append(f"| {mode} | {kind} | {len(rs)} | {escalated} | "
+                     + ", ".join(f"{f} ×{n}" for f, n in top) + " |")
+    return lines
 
 
 def _plot(summary: dict, path: Path) -> None:
