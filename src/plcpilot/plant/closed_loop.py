@@ -15,7 +15,9 @@ from plcpilot.plant import gate
 from plcpilot.plant.agent import Agent, Decision
 from plcpilot.plant.calls import CallError, parse_call
 
-MAX_DECISIONS = 80  # an episode needs at most ~20; more means the agent is going round in circles
+MAX_DECISIONS = 40  # twice the longest SOP episode (17): more means the agent goes in circles
+REPEATS = 4  # the same command this many times in a row: the supervisor steps in (no SOP step
+# repeats a command even twice in a row)
 
 
 @dataclass
@@ -63,6 +65,12 @@ def run_episode(link, agent: Agent, *, use_gate: bool = True,
         if on_decision:
             on_decision(log, decision)
         link.execute(command)
+        if [d["command"] for d in episode.decisions[-REPEATS:]] == [command] * REPEATS:
+            episode.ended = "repeating"
+            break
+        if not use_gate and link.report()["unsafe"]:
+            episode.ended = "unsafe"  # the plant has been harmed: nothing after this counts
+            break
     else:
         episode.ended = "limit"
     after = link.report()
