@@ -257,3 +257,13 @@ def test_agent_bench_resumes_and_refuses_another_configuration(tmp_path):
     other = cli("agent", "bench", "--out", out, "--mode", "sop", "--mode", "hybrid",
                 "--model", scripted(tmp_path, answer("emergency_stop()")), "--no-closed-loop")
     assert other.returncode == 2 and b"another configuration" in other.stderr
+
+
+def test_agent_bench_answers_the_predecessor_points_and_reports_them(tmp_path, corpus):
+    out = tmp_path / "run"
+    r = cli("agent", "bench", "--out", out, "--mode", "sop", "--no-closed-loop", "--points",
+            corpus / "ias" / "test_points.json")
+    assert r.returncode == 0, r.stderr
+    answers = [json.loads(x) for x in (out / "points.jsonl").read_text().splitlines()]
+    assert len(answers) == 75 and all(set(a) >= {"reason", "command"} for a in answers)
+    assert "predecessor plant's test points" in (out / "report.md").read_text()
