@@ -13,6 +13,7 @@ Run: HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_plant.py [--model SPEC] 
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import threading
 import time
@@ -95,6 +96,7 @@ def main() -> None:
     ap.add_argument("--model", default="embedded")
     ap.add_argument("--n", type=int, default=24)
     args = ap.parse_args()
+    logging.getLogger("asyncua").setLevel(logging.ERROR)  # no-security-policy warnings
     plant = load_plant()
     console = Console()
 
