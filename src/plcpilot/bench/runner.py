@@ -114,15 +114,38 @@ def prose_preamble(language, raw: str) -> bool:
 SHARES_FIRST_ROUND = {"rag+grammar+repair": "rag+grammar"}
 
 
-def _first_round(g) -> Completion:
-    a = g.attempts[0]
-    return Completion(text=a.raw, finish_reason=a.finish_reason, tokens_in=a.tokens_in,
-                      tokens_out=a.tokens_out, seconds=a.decode_s, constrained=True)
+class FirstRounds:
+    """First-round answers handed from a rag+grammar job to the repair job of the same task and
+    sample. A repair job waits for its partner only when the partner is in this run (jobs start
+    in order, so the partner is already running): on a resume it decodes its own first round."""
+
+    def __init__(self, todo: list[Job]):
+        keys = {(j.model, j.task.id, j.sample, j.mode) for j in todo}
+        self._ready = {(m, t, s, shared): threading.Event() for (m, t, s, mode) in keys
+                       if (shared := SHARES_FIRST_ROUND.get(mode)) and (m, t, s, shared) in keys}
+        self._answers: dict[tuple, Completion | None] = {}
+
+    def put(self, job: Job, g) -> None:
+        key = (job.model, job.task.id, job.sample, job.mode)
+        if key in self._ready:
+            a = g.attempts[0] if g is not None else None
+            self._answers[key] = a and Completion(
+                text=a.raw, finish_reason=a.finish_reason, tokens_in=a.tokens_in,
+                tokens_out=a.tokens_out, seconds=a.decode_s, constrained=True)
+            self._ready[key].set()
+
+    def get(self, job: Job) -> Completion | None:
+        shared = SHARES_FIRST_ROUND.get(job.mode)
+        key = (job.model, job.task.id, job.sample, shared)
+        if key not in self._ready:
+            return None
+        self._ready[key].wait()
+        return self._answers.get(key)
 
 
 def run_job(job: Job, config: RunConfig, backend, index, scorer,
-            firsts: dict | None = None) -> dict:
-    """One sample. `firsts` carries first-round answers between modes that share them."""
+            firsts: FirstRounds | None = None) -> dict:
+    """One sample; `firsts` hands first rounds between modes that share them."""
     record = {"task_id": job.task.id, "category": job.task.category, "model": job.model,
               "mode": job.mode, "sample": job.sample, "output": "", "is_valid": False,
               "tiers": None, "behaviour_passed": None, "similarity": None, "bleu": None,
@@ -132,16 +155,18 @@ def run_job(job: Job, config: RunConfig, backend, index, scorer,
                             sampling=Sampling(max_tokens=config.max_tokens,
                                               temperature=config.temperature,
                                               top_k=config.top_k, seed=seed))
-    firsts = {} if firsts is None else firsts
-    shared = firsts.get((job.model, job.task.id, job.sample, SHARES_FIRST_ROUND.get(job.mode)))
+    firsts = firsts or FirstRounds([])
+    shared = firsts.get(job)
+    g = None
     try:
         g = generate(job.task.prompt, settings, task=job.task, backend=backend, index=index,
                      first_answer=shared)
-        firsts[(job.model, job.task.id, job.sample, job.mode)] = _first_round(g)
     except Exception as e:  # noqa: BLE001 - any model failure is an error sample, never a crash
         record["error"] = f"{type(e).__name__}: {e}"[:500]
         record["behaviour_passed"] = False if job.task.tests else None
         return record
+    finally:
+        firsts.put(job, g)
     final = g.final
     language = languages.get(job.task.language)
     record |= {
@@ -212,11 +237,10 @@ def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path,
             index = index_for(pool) if index_for else _index(pool, modes)
             mine = [j for j in todo if j.model == model]
             workers = max(1, min(concurrency, getattr(backend, "max_concurrency", 1)))
-            firsts: dict = {}
+            firsts = FirstRounds(mine)
             if workers == 1:
                 for job in mine:
                     save(run_job(job, config, backend, index, scorer, firsts))
-                    firsts = {k: v for k, v in firsts.items() if k[1] == job.task.id}
                 continue
             with ThreadPoolExecutor(workers) as pool:
                 futures = [pool.submit(run_job, j, config, backend, index, scorer, firsts)
