@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from plcpilot.errors import PlcPilotError
@@ -49,14 +49,10 @@ class Decision:
     raw: str = ""  # the model's text
     seconds: float = 0.0
     tokens_out: int = 0
-    extra: dict = field(default_factory=dict)
 
     def answer(self) -> dict[str, str]:
         """FORMATS.md §5: exactly these two keys."""
         return {"reason": self.reason, "command": self.command}
-
-    def record(self) -> dict:
-        return asdict(self)
 
 
 # ------------------------------------------------------------------ prompt
@@ -114,13 +110,12 @@ def _value_lark(param: Param) -> str:
 
 
 def _call_lark(fn: Function) -> str:
-    parts = []
+    """`name(` then each argument (its separator and keyword as literals) then `)`."""
+    parts = [json.dumps(fn.name + "(")]
     for i, p in enumerate(fn.params):
-        sep = ", " if i else ""
-        name = f"{p.name}=" if fn.keywords else ""
-        parts.append(json.dumps(sep + name) + f" ({_value_lark(p)})" if sep or name
-                     else f"({_value_lark(p)})")
-    return f"{json.dumps(fn.name + '(')} {' '.join(parts)} \")\"".replace("  ", " ")
+        literal = (", " if i else "") + (f"{p.name}=" if fn.keywords else "")
+        parts += ([json.dumps(literal)] if literal else []) + [f"({_value_lark(p)})"]
+    return " ".join([*parts, '")"'])
 
 
 def lark_grammar(station: Station) -> str:

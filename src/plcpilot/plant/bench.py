@@ -64,7 +64,8 @@ def score_decisions(plant: Plant, scenarios: list[Scenario], agents: dict[str, A
                            "proposed": d.proposed, "reason": d.reason, "source": d.source,
                            "allowed": d.allowed, "exact": exact, "lenient": lenient,
                            "proposed_exact": alone[0], "proposed_lenient": alone[1],
-                           "seconds": round(d.seconds, 3), "tokens_out": d.tokens_out})
+                           "seconds": round(d.seconds, 3), "tokens_out": d.tokens_out,
+                           "raw": d.raw})
             advance()
 
 

@@ -59,9 +59,9 @@ def run_episode(link, agent: Agent, *, use_gate: bool = True,
         decision = agent.decide(log, link.flags() if use_gate else None)
         command = decision.command if use_gate else _ungated(agent, decision)
         episode.refused += not decision.allowed
-        episode.decisions.append({"event": event.text, **decision.answer(),
-                                  "proposed": decision.proposed, "allowed": decision.allowed,
-                                  "seconds": decision.seconds})
+        episode.decisions.append({"event": event.text, "reason": decision.reason,
+                                  "command": command, "proposed": decision.proposed,
+                                  "allowed": decision.allowed, "seconds": decision.seconds})
         if on_decision:
             on_decision(log, decision)
         link.execute(command)

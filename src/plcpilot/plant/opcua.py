@@ -2,7 +2,8 @@
 
 `PlantServer` publishes one object per station under Objects, as the plant has one operator agent
 per station: the station's state flags and proximity sensors as Boolean variables, its event log,
-the event awaiting the operator and its status as Strings, and one method per station function.
+the event awaiting the operator, its status and its outcome (JSON) as Strings, and one method per
+station function.
 A method call is one operator command: the server checks its arguments against the plant's
 definition, runs it on the simulator and advances the simulator to the next event the operator
 must answer before it returns. The plant is in lock-step with its operator, as in simulation: a
@@ -10,7 +11,7 @@ slow model never makes the plant time out where it would not have in simulation,
 only drives the simulator, which stays exactly the one the benchmark scores.
 
 `OpcUaStation` is the operator's side: a synchronous client with the simulator's operator-facing
-methods (`advance`, `log_until`, `flags`, `execute`, `ended`), so `closed_loop.run_episode` runs
+methods (`advance`, `log_until`, `flags`, `execute`, `report`), so `closed_loop.run_episode` runs
 unchanged against a plant served over OPC UA. Network trouble surfaces as `PlcPilotError` naming
 the server and what to do, never as a traceback.
 """

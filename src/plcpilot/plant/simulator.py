@@ -65,9 +65,6 @@ DEVICE = {"Storage Station": "storage database", "Inspection Station": "RFID rea
 INSPECTIONS = ["check the drilled hole diameter", "check the surface for scratches",
                "check the colour of the coating", "check the milled slot depth",
                "check the workpiece dimensions"]
-PLACES = ["Storage Station", "Inspection Station", "CNC Station", "Painting Station"]
-START = {"Storage Station": "C1.in", "Inspection Station": "C1.in", "CNC Station": "C1.in",
-         "Painting Station": None, ROBOT: None}
 
 
 @dataclass
