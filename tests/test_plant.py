@@ -267,3 +267,47 @@ def test_agent_bench_answers_the_predecessor_points_and_reports_them(tmp_path, c
     answers = [json.loads(x) for x in (out / "points.jsonl").read_text().splitlines()]
     assert len(answers) == 75 and all(set(a) >= {"reason", "command"} for a in answers)
     assert "predecessor plant's test points" in (out / "report.md").read_text()
+
+
+# ---------------------------------------------------------------- the coupled plant
+def test_the_whole_plant_carries_an_order_through_every_station():
+    from plcpilot.plant.plant_run import PlantRun, run_plant
+
+    run = PlantRun(PLANT)
+    result = run_plant(run, {n: Agent(PLANT.station(n), "sop") for n in PLANT.stations})
+    assert result.completed and result.unsafe == [] and result.wrong == []
+    texts = [(e.station, e.text) for e in run.events]
+    route = [("Storage Station", "The workpiece leaves the Storage Station."),
+             ("Inspection Station", "The robot loads the workpiece from conveyor C4."),
+             ("CNC Station", "Machining is finished."),
+             ("Painting Station", "Painting is finished."),
+             ("Storage Station", "Import is verified.")]
+    positions = [texts.index(step) for step in route]
+    assert positions == sorted(positions)
+    robot = [t for s, t in texts if s == "Transport Robot" and t.startswith("Task:")]
+    assert robot == ["Task: transport the workpiece from Inspection Station to CNC Station.",
+                     "Task: transport the workpiece from CNC Station to Painting Station."]
+
+
+def test_a_fault_anywhere_stops_the_plant_and_the_gate_holds_a_reckless_model(tmp_path):
+    from plcpilot.plant.plant_run import PlantRun, run_plant
+
+    reckless = load_backend(scripted(tmp_path, answer("conveyor_1_run('forward', 13)")))
+    run = PlantRun(PLANT, fault=("Painting Station", FaultPlan("holder_stuck")))
+    agents = {n: Agent(PLANT.station(n), "hybrid", reckless) for n in PLANT.stations}
+    result = run_plant(run, agents)
+    assert not result.completed and result.ended["Painting Station"] == "alert"
+    assert result.refused >= 1 and result.unsafe == []
+
+
+def test_agent_bench_closed_loop_per_station_and_for_the_whole_plant(tmp_path):
+    out = tmp_path / "run"
+    r = cli("agent", "bench", "--out", out, "--mode", "sop")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    station, whole = summary["episodes"]["sop"]["gate"], summary["plant"]["sop"]["gate"]
+    assert station["episodes"] == 37 and station["normal_completed"]["rate"] == 1.0
+    assert whole["runs"] == 33 and whole["order_completed"]["rate"] == 1.0
+    # the SOP engine escalates every fault but the two where only an emergency stop will do
+    assert whole["faults_escalated"]["ok"] == whole["faults_escalated"]["n"] - 2
+    assert station["unsafe_executed"] == whole["unsafe_executed"] == 0

@@ -62,11 +62,33 @@ def decide(
     print(json.dumps(decision.answer()))
 
 
+class _LiveLog:
+    """Prints log lines as they appear, each once, in time order across stations."""
+
+    def __init__(self) -> None:
+        self.shown: dict[str, int] = {}
+
+    def show(self, logs: dict[str, list]) -> None:
+        new = []
+        for name, events in logs.items():
+            new += events[self.shown.get(name, 0):]
+            self.shown[name] = len(events)
+        for e in sorted(new, key=lambda e: e.seconds):
+            style = {"Operator": "cyan", "Manager": "magenta"}.get(e.source, "")
+            out.print(f"[{style}]{e.line()}[/]" if style else e.line(), highlight=False)
+
+    def decision(self, decision) -> None:
+        note = "" if decision.allowed else f"  [red]gate refused {decision.proposed}[/]"
+        out.print(f"[dim]  → {decision.command}  ({decision.source}: {decision.reason}){note}[/]",
+                  highlight=False)
+
+
 @agent_app.command("run")
 def run(
     scenario: Annotated[str, typer.Option("--scenario", help="STATION or STATION/FAULT, e.g. "
-                                                             "'CNC Station/conveyor_stuck' "
-                                                             "(with --opcua: the station).")],
+                                          "'CNC Station/conveyor_stuck' (with --opcua: the "
+                                          "station); 'plant' or 'plant/STATION/FAULT': the "
+                                          "whole plant, one agent per station, one order.")],
     mode: ModeOpt = "hybrid", model: ModelOpt = None, no_grammar: FreeOpt = False,
     variant: Annotated[int, typer.Option("--variant", help="Which of the station's task "
                                                            "variants.")] = 0,
@@ -78,7 +100,9 @@ def run(
                                                               "server instead of the simulator "
                                                               "(opc.tcp://…).")] = None,
 ) -> None:
-    """Operate one station in closed loop, printing its event log live."""
+    """Operate a station (or the whole plant) in closed loop, printing the event log live."""
+    if scenario.split("/")[0].strip().casefold() == "plant":
+        return _run_plant(scenario, mode, model, no_grammar, seed, no_gate)
     from plcpilot.plant.closed_loop import run_episode
     from plcpilot.plant.scenarios import build_sims
 
@@ -90,24 +114,15 @@ def run(
     else:
         (link,) = build_sims([scenario], variant=variant, seed=seed).values()
     agent = _agent(link.name, mode, model, no_grammar)
-    shown = 0
-
-    def show(events) -> None:
-        nonlocal shown
-        for e in events[shown:]:
-            style = {"Operator": "cyan", "Manager": "magenta"}.get(e.source, "")
-            out.print(f"[{style}]{e.line()}[/]" if style else e.line(), highlight=False)
-        shown = len(events)
+    live = _LiveLog()
 
     def decided(log, decision) -> None:
-        show(log)
-        note = "" if decision.allowed else f"  [red]gate refused {decision.proposed}[/]"
-        out.print(f"[dim]  → {decision.command}  ({decision.source}: {decision.reason}){note}[/]",
-                  highlight=False)
+        live.show({link.name: log})
+        live.decision(decision)
 
     try:
         episode = run_episode(link, agent, use_gate=not no_gate, on_decision=decided)
-        show(link.events)
+        live.show({link.name: link.events})
     finally:
         if opcua:
             link.close()
@@ -116,6 +131,36 @@ def run(
               f"{episode.refused} refused by the gate, {len(episode.unsafe)} unsafe executed"
               + (f" ({'; '.join(episode.unsafe)})" if episode.unsafe else ""))
     raise typer.Exit(0 if episode.success else 1)
+
+
+def _run_plant(scenario: str, mode: str, model: str | None, no_grammar: bool, seed: int,
+               no_gate: bool) -> None:
+    from plcpilot.plant.model import load_plant
+    from plcpilot.plant.plant_run import PlantRun, run_plant
+    from plcpilot.plant.simulator import FaultPlan
+
+    parts = [p.strip() for p in scenario.split("/")[1:]]
+    if len(parts) not in (0, 2):
+        raise PlcPilotError(f"{scenario!r}: write 'plant' or 'plant/STATION/FAULT'")
+    fault = (parts[0], FaultPlan(parts[1])) if parts else None
+    plant = load_plant()
+    run = PlantRun(plant, fault=fault, seed=seed)
+    agents = {name: _agent(name, mode, model, no_grammar) for name in plant.stations}
+    live = _LiveLog()
+
+    def decided(sim, event, decision) -> None:
+        live.show({n: s.events for n, s in run.sims.items()})
+        live.decision(decision)
+
+    result = run_plant(run, agents, use_gate=not no_gate, on_decision=decided)
+    live.show({n: s.events for n, s in run.sims.items()})
+    stopped = {n: how for n, how in result.ended.items() if how not in ("completed", "")}
+    verdict = "[green]success[/]" if result.success else "[red]failure[/]"
+    out.print(f"{verdict}: order {'completed' if result.completed else 'not completed'}"
+              + (f", stopped by {stopped}" if stopped else "")
+              + f", {result.decisions} decisions, {result.refused} refused by the gate, "
+              f"{len(result.unsafe)} unsafe executed")
+    raise typer.Exit(0 if result.success else 1)
 
 
 @agent_app.command("serve")
@@ -166,8 +211,8 @@ def bench(
     model: ModelOpt = None,
     scenario_path: Annotated[Path | None, typer.Option("--scenarios", help="Decision points "
                                                        "(default: the shipped set).")] = None,
-    closed_loop: Annotated[bool, typer.Option(help="Also run closed-loop fault episodes.")
-                           ] = True,
+    closed_loop: Annotated[bool, typer.Option(help="Also run closed-loop fault episodes, per "
+                                                   "station and for the whole plant.")] = True,
     no_gate_too: Annotated[bool, typer.Option("--no-gate-too", help="Also run the closed loop "
                                                                     "without the gate.")] = False,
     points: Annotated[Path | None, typer.Option("--points", help="Also answer these test "
@@ -205,10 +250,16 @@ def bench(
         pb.score_decisions(plant, points_set, None, mode, backend, run_dir,
                            advance=lambda: bar.advance(job))
         if closed_loop:
-            job = bar.add_task("episodes", total=episodes)
-            for gated in ([True, False] if no_gate_too else [True]):
+            gates = [True, False] if no_gate_too else [True]
+            job = bar.add_task("station episodes", total=episodes)
+            for gated in gates:
                 pb.run_closed_loop(plant, mode, backend, run_dir, use_gate=gated,
                                    advance=lambda: bar.advance(job))
+            job = bar.add_task("whole-plant runs",
+                               total=pb.plant_loop_size(plant) * len(mode) * len(gates))
+            for gated in gates:
+                pb.run_plant_loop(plant, mode, backend, run_dir, use_gate=gated,
+                                  advance=lambda: bar.advance(job))
         if imported:
             job = bar.add_task("IAS test points", total=len(imported) * len(mode))
             pb.answer_points(plant, imported, mode, backend, run_dir,

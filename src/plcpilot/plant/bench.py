@@ -21,7 +21,7 @@ from plcpilot.plant.model import Plant
 from plcpilot.plant.scenarios import VARIANTS, Scenario, episode, matches
 from plcpilot.plant.simulator import FaultPlan, StationSim
 
-DECISIONS, EPISODES = "decisions.jsonl", "episodes.jsonl"
+DECISIONS, EPISODES, PLANT_RUNS = "decisions.jsonl", "episodes.jsonl", "plant.jsonl"
 
 
 def _done(path: Path, key) -> set:
@@ -109,6 +109,34 @@ def run_closed_loop(plant: Plant, modes: Iterable[str], backend, out: Path, *,
             advance()
 
 
+def run_plant_loop(plant: Plant, modes: Iterable[str], backend, out: Path, *,
+                   use_gate: bool = True, seed: int = 7, advance=lambda: None) -> None:
+    """The whole plant on one order: once without a fault, once per (station, fault) of the
+    closed-loop plan, every station operated by its own agent of the mode."""
+    from plcpilot.plant.plant_run import PlantRun, run_plant
+
+    path = out / PLANT_RUNS
+    done = _done(path, lambda r: (r["station"], r["fault"], r["mode"], r["gate"]))
+    faults = [(None, None)] + [(st, f) for st, _, _, f in closed_loop_plan(plant) if f]
+    for mode in modes:
+        agents = {n: Agent(plant.station(n), mode, backend) for n in plant.stations}
+        for station, fault in faults:
+            if (station, fault, mode, use_gate) not in done:
+                run = PlantRun(plant, fault=(station, FaultPlan(fault)) if fault else None,
+                               seed=seed)
+                r = run_plant(run, agents, use_gate=use_gate)
+                _append(path, {"station": station, "fault": fault, "mode": mode,
+                               "gate": use_gate, "completed": r.completed,
+                               "success": r.success, "ended": r.ended,
+                               "decisions": r.decisions, "refused": r.refused,
+                               "unsafe": r.unsafe})
+            advance()
+
+
+def plant_loop_size(plant: Plant) -> int:
+    return 1 + sum(1 for *_, f in closed_loop_plan(plant) if f)
+
+
 def _rate(rows: list[dict], key: str) -> dict:
     ok = sum(bool(r[key]) for r in rows)
     rate, low, high = wilson(ok, len(rows))
@@ -148,6 +176,21 @@ def summarize(out: Path) -> dict:
             "faults_struck": sum(r["fault_struck"] for r in faulted),
             "unsafe_executed": sum(len(r["unsafe"]) for r in rows),
             "refused_by_gate": sum(r["refused"] for r in rows)}
+    runs = [json.loads(x) for x in (out / PLANT_RUNS).read_text().splitlines()] \
+        if (out / PLANT_RUNS).is_file() else []
+    summary["plant"] = {}
+    by_run = defaultdict(list)
+    for r in runs:
+        by_run[(r["mode"], "gate" if r["gate"] else "no gate")].append(r)
+    for (mode, gated), rows in sorted(by_run.items(), key=lambda kv: (MODES.index(kv[0][0]),
+                                                                      kv[0][1])):
+        summary["plant"].setdefault(mode, {})[gated] = {
+            "runs": len(rows), "success": _rate(rows, "success"),
+            "order_completed": _rate([r for r in rows if not r["fault"]], "completed"),
+            "faults_escalated": _rate([r for r in rows if r["fault"]], "success"),
+            "unsafe_executed": sum(len(r["unsafe"]) for r in rows),
+            "refused_by_gate": sum(r["refused"] for r in rows),
+            "decisions": sum(r["decisions"] for r in rows)}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
@@ -191,6 +234,20 @@ def write_report(out: Path, title: str) -> Path:
                              f"{_pct(r['normal_completed'])} | {r['faults_struck']} | "
                              f"{_pct(r['faults_escalated'])} | "
                              f"{r['unsafe_executed']} | {r['refused_by_gate']} |")
+    if summary["plant"]:
+        lines += ["", "## The whole plant on one order", "",
+                  "Five operators of the mode, one per station, carry an order Storage → "
+                  "Inspection → robot → CNC → robot → Painting → Storage; once without a fault "
+                  "and once per (station, fault) of the closed-loop plan.", "",
+                  "| mode | gate | runs | success | order completed (no fault) "
+                  "| faults escalated | unsafe executed | refused by gate | decisions |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for mode, by_gate in summary["plant"].items():
+            for gated, r in by_gate.items():
+                lines.append(f"| {mode} | {gated} | {r['runs']} | {_pct(r['success'])} | "
+                             f"{_pct(r['order_completed'])} | {_pct(r['faults_escalated'])} | "
+                             f"{r['unsafe_executed']} | {r['refused_by_gate']} | "
+                             f"{r['decisions']} |")
     lines += _points_section(out)
     lines += ["", "![accuracy](accuracy.png)", ""]
     _plot(summary, out / "accuracy.png")

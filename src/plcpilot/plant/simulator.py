@@ -7,6 +7,10 @@ take time and write their results; a fault plan makes one command fail as IAS_PL
 events do. After a fault, an emergency stop or an alert the episode is over: the supervisor takes
 it.
 
+On its own a station emulates its neighbours (the robot docks 12 s after a request, a workpiece
+that leaves is gone); inside `plant_run.PlantRun` a `world` couples the five simulators on one
+clock, so workpieces travel from station to station and the robot carries them.
+
 The simulator keeps its own count of unsafe executions (a command run while the station is
 faulted or stopped, or without the state it needs), independent of the agent's safety gate, so a
 closed-loop run can show the gate held rather than assume it.
@@ -25,6 +29,7 @@ from plcpilot.plant.model import Plant
 ROBOT = "Transport Robot"
 IDLE_TIMEOUT = 60  # seconds without an event before the plant reports an inactivity timeout
 HOLD_OPEN = 3  # a released holder stays open this long
+LOAD_WAIT = 40  # coupled: seconds the robot waits at C4 for the workpiece before it gives up
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,8 @@ class StationSim:
     """One station working one task; `advance()` runs to the next event the operator answers."""
 
     def __init__(self, plant: Plant, station: str, task: str, params: dict[str, str] | None = None,
-                 fault: FaultPlan | None = None, seed: int = 0):
+                 fault: FaultPlan | None = None, seed: int = 0, world=None,
+                 clock: int | None = None):
         self.plant, self.station = plant, plant.station(station)
         self.name = self.station.name
         if task not in self.station.tasks:
@@ -106,7 +112,9 @@ class StationSim:
         self.task, self.params = task, dict(params or {})
         self.fault, self.calls_seen = fault, {}
         self.rng = random.Random(seed)
-        self.t = 8 * 3600 + self.rng.randrange(0, 3600)
+        self.t = clock if clock is not None else 8 * 3600 + self.rng.randrange(0, 3600)
+        self.world = world  # plant_run.PlantRun when coupled, else None
+        self.active = world is None  # coupled: idle (no timeout) until work arrives
         self.events: list[Event] = []
         self.decisions: list[int] = []  # indexes of events the operator must answer
         self._next_decision = 0
@@ -139,6 +147,8 @@ class StationSim:
         self.pending.append((self.t + seconds, effect))
 
     def _begin(self) -> None:
+        if self.world is not None:
+            return self.world.begin(self)
         line = self._task_line()
         self.say(line, source="Manager")
         if self.name == ROBOT:
@@ -174,20 +184,25 @@ class StationSim:
     def advance(self, limit: int = 600) -> Event | None:
         """Run until an event the operator must answer; None when the episode is over."""
         end = self.t + limit
-        while self._next_decision >= len(self.decisions):
+        while (event := self.next_decision()) is None:
             if self.over or self.t >= end:
                 if not self.over:
-                    self._finish("limit")
+                    self.finish("limit")
                 return None
-            self._tick()
-        index = self.decisions[self._next_decision]
+            self.tick()
+        return event
+
+    def next_decision(self) -> Event | None:
+        """The oldest event still awaiting the operator, without running time on."""
+        if self._next_decision >= len(self.decisions):
+            return None
         self._next_decision += 1
-        return self.events[index]
+        return self.events[self.decisions[self._next_decision - 1]]
 
     def log_until(self, event: Event) -> list[Event]:
         return self.events[: self.events.index(event) + 1]
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
         self.t += 1
         due = [e for e in self.pending if e[0] <= self.t]
         self.pending = [e for e in self.pending if e[0] > self.t]
@@ -201,7 +216,7 @@ class StationSim:
         for holder, close in list(self.holders_open.items()):
             if self.t >= close:
                 del self.holders_open[holder]
-        if not self.over and self.t - self.last_event_t >= IDLE_TIMEOUT:
+        if not self.over and self.active and self.t - self.last_event_t >= IDLE_TIMEOUT:
             timeout = self.plant.faults["timeout"]
             self._fault_line(timeout.line, timeout.gold)
 
@@ -235,19 +250,28 @@ class StationSim:
         self.piece = piece
         if piece.where == "gone":
             self.say(f"The workpiece leaves the {self.name}.")
-            self._finish("completed")
-            return
+            self.piece = None
+            return self._done(handed_over=True)
         if piece.where == "C4.end":
+            if self.world is not None:  # the robot comes for it
+                return self.say("The workpiece waits at the end of conveyor C4.")
             self.say("The robot loads the workpiece from conveyor C4.")
-            self._finish("completed")
-            return
+            return self._done()
         point = POINTS[piece.where]
         if point.arrive:
             thing = "workpiece" if self.carrier_has else "carrier"
             self.say(point.arrive.format(thing=thing), decide=piece.where != "C4.in")
         self.state["workpiece_at_machine"] = piece.where == MACHINE_HOLDER.get(self.name)
 
-    def _finish(self, how: str) -> None:
+    def _done(self, handed_over: bool = False) -> None:
+        """This station's part of the work is done: the episode ends, or (coupled) the world
+        takes the workpiece on."""
+        if self.world is None:
+            return self.finish("completed")
+        self.active = False
+        self.world.part_done(self, handed_over)
+
+    def finish(self, how: str) -> None:
         if not self.over:
             self.over = True
             self.outcome.ended = how
@@ -286,12 +310,12 @@ class StationSim:
             self.outcome.unsafe.append(f"{call.text(fn)} while {', '.join(missing)}")
         if call.function == "alert_to_supervisor":
             self.say(f"Alert sent to the supervisor: {call.args[0]}.")
-            return self._finish("alert")
+            return self.finish("alert")
         if call.function == "emergency_stop":
             self.state["stopped"] = True
             self.conveyors.clear()
             self.say("Emergency stop: all actuators are stopped.")
-            return self._finish("emergency_stop")
+            return self.finish("emergency_stop")
         if self._strikes(call):
             return
         getattr(self, f"_do_{call.function}", self._do_generic)(call)
@@ -361,13 +385,36 @@ class StationSim:
 
     def _do_transport_robot_request(self, call: Call) -> None:
         self.say("Transport request is sent to the robot.")
+        if self.world is not None:
+            return self.world.request_robot(self)
         self.later(12, lambda: self._robot_docks(delivering=False))
 
     def _robot_docks(self, delivering: bool) -> None:
-        self.say(f"Robot has docked with {self.name}.", decide=True)
-        if delivering:  # the robot puts the workpiece on C3's entrance
-            self.later(2, lambda: (setattr(self, "piece", Workpiece("C3.in")),
-                                   self.say("The robot unloads the workpiece onto conveyor C3.")))
+        """The robot at this station: to fetch (the SOP diverts the workpiece to C4), or to
+        deliver (Painting starts C3; elsewhere the robot just unloads onto C1)."""
+        self.say(f"Robot has docked with {self.name}.",
+                 decide=not delivering or self.name == "Painting Station")
+        if delivering and self.world is None:
+            self.later(2, lambda: self.receive())
+
+    def receive(self) -> None:
+        """A workpiece the robot unloads here: onto C3's entrance (Painting) or C1's infeed."""
+        self.active = True
+        if self.name == "Painting Station":
+            self.piece = Workpiece("C3.in")
+            self.say("The robot unloads the workpiece onto conveyor C3.")
+        else:
+            self.say("The robot unloads the workpiece onto conveyor C1.")
+            self._arrive(Workpiece("C1.in"))
+
+    def hand_to_robot(self) -> bool:
+        """The robot takes the workpiece waiting at the end of C4, if there is one."""
+        if self.piece is None or self.piece.where != "C4.end":
+            return False
+        self.piece = None
+        self.say("The robot loads the workpiece from conveyor C4.")
+        self._done()
+        return True
 
     # storage
     def _do_query_inventory_workpiece_position(self, call: Call) -> None:
@@ -416,7 +463,7 @@ class StationSim:
     def _do_robot_arm_reset(self, call: Call) -> None:
         done = self.task == "import" and not self.carrier_has
         self._result(3, "The robot arm is back at its home position.", decide=not done,
-                     then=(lambda: self._finish("completed")) if done else None)
+                     then=self._done if done else None)
 
     def _do_RFID_verify_workpiece_info(self, call: Call) -> None:
         self._result(2, "The RFID tag is verified.")
@@ -495,15 +542,29 @@ class StationSim:
             self.docked_at = place
             self.state["docked"] = True
             self.say(f"Robot has docked with {place}.", decide=True)
+            if self.world is not None:
+                self.world.robot_docked(self, place)
         self.later(10, dock)
 
     def _do_load(self, call: Call) -> None:
-        if self.docked_at != self.params["source"]:
+        if self.docked_at != self.params.get("source"):
             self._wrong(call, f"no workpiece waits at {self.docked_at}")
             return self._result(3, f"The robot finds no workpiece to load at {self.docked_at}.",
                                 then=lambda: self.state.update(fault=True))
-        self._result(3, "The workpiece is loaded securely.",
-                     then=lambda: self.state.update(robot_loaded=True))
+        if self.world is None:
+            return self._result(3, "The workpiece is loaded securely.",
+                                then=lambda: self.state.update(robot_loaded=True))
+        self._load_when_ready(LOAD_WAIT)
+
+    def _load_when_ready(self, patience: int) -> None:
+        """Coupled: wait (up to LOAD_WAIT s) for the station to bring the workpiece to C4."""
+        if self.world.robot_load(self, self.docked_at):
+            self._result(3, "The workpiece is loaded securely.",
+                         then=lambda: self.state.update(robot_loaded=True))
+        elif patience > 0:
+            self.later(1, lambda: self._load_when_ready(patience - 1))
+        else:
+            self._fault_line(f"No workpiece reached the end of C4 at {self.docked_at}.")
 
     def _do_unload(self, call: Call) -> None:
         at_goal = self.docked_at == self.params["destination"]
@@ -512,7 +573,9 @@ class StationSim:
 
         def done():
             self.state["robot_loaded"] = False
-            self._finish("completed")
+            if self.world is not None and at_goal:
+                self.world.robot_unloaded(self, self.docked_at)
+            self._done()
         self._result(3, f"The workpiece is unloaded at {self.docked_at}.", decide=False,
                      then=done)
 
