@@ -12,6 +12,7 @@ from plcpilot.errors import PlcPilotError
 Source = Literal["System", "Operator", "Manager"]
 LINE = re.compile(r"^\[(?P<station>[^\]]+)\]\s*\[(?P<source>System|Operator|Manager)\]\s*"
                   r"\[(?P<time>\d{2}:[0-5]\d:[0-5]\d)\]\s+(?P<text>\S.*)$")
+CALLED = re.compile(r"calls function: (?P<call>.+?)\.?$")
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,14 @@ class Event:
 
     def line(self) -> str:
         return f"[{self.station}][{self.source}][{self.clock}] {self.text}"
+
+    @property
+    def call(self) -> str | None:
+        """The command an Operator line reports, if it reports one (what the plant executed)."""
+        if self.source != "Operator":
+            return None
+        m = CALLED.search(self.text)
+        return m["call"] if m else None
 
 
 def parse_log(text: str, *, where: str = "log") -> list[Event]:
