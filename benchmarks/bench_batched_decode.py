@@ -80,7 +80,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=128)
     ap.add_argument("--batch", type=int, nargs="+", default=[1, 2, 4, 8])
     ap.add_argument("--context", type=int, default=0,
-                    help="Prompt tokens per sequence (the FX RAG prompts are ~1,000-2,000).")
+                    help="Prompt tokens per sequence (the FX RAG prompts are long).")
     ap.add_argument("--model", default=str(model_path(EMBEDDED)))
     args = ap.parse_args()
     threads = default_threads()
