@@ -50,6 +50,16 @@ def test_embedded_model_under_the_grammar_always_writes_a_valid_program(embedded
         assert out.constrained and FX.check(program).is_valid, out.text
 
 
+def test_the_loop_rule_stops_decoding_where_the_answer_loops(embedded):
+    """Not just a cut of the text: the model stops soon after the loop starts, which is the
+    time `--stop-loops` saves."""
+    forced = Constraint("lark", 'start: ("LD X0\\n")+')
+    messages = [Message("user", "Write LD X0 many times.")]
+    out = embedded.complete(messages, Sampling(max_tokens=300, seed=1, stop_loops=60), forced)
+    assert out.finish_reason == "loop" and out.text == "LD X0\n" * 10
+    assert out.tokens_out < 60, out.tokens_out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -33,6 +33,10 @@ app.add_typer(agent_app, name="agent")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
+StopLoopsOpt = Annotated[int, typer.Option(
+    "--stop-loops", metavar="CHARS",
+    help="Cut an answer where its last CHARS characters repeat one unit (of at most CHARS/3) "
+         "and stop decoding there (in-process models); 0: off, the paper's protocol.")]
 CpuOpt = Annotated[str, typer.Option("--cpu", help="CPU model: fx3u (default) or fx2n.")]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="Language (default: by file ending, "
                                                             "else fx-il).")]
@@ -179,6 +183,7 @@ def generate(
     max_tokens: Annotated[int, typer.Option("--max-tokens")] = 1024,
     temperature: Annotated[float, typer.Option("--temperature")] = 0.7,
     seed: Annotated[int | None, typer.Option("--seed")] = None,
+    stop_loops: StopLoopsOpt = 0,
     cpu: CpuOpt = "fx3u", json_: JsonOpt = False,
 ) -> None:
     """Natural language in; a checked (and, with --tests, tested) program out.
@@ -201,7 +206,7 @@ def generate(
     settings = Settings(language=lang, model=model, rag=not no_rag and k > 0, k=k,
                         grammar=not no_grammar, repair=repair, template=template, cpu=cpu,
                         sampling=Sampling(max_tokens=max_tokens, temperature=temperature,
-                                          seed=seed))
+                                          seed=seed, stop_loops=stop_loops))
     with err.status("starting", spinner="dots") as status:
         result = run(request, settings, task=chosen,
                      progress=None if json_ else lambda stage: status.update(stage))
@@ -220,7 +225,7 @@ def _print_generation(result) -> None:
     for a in result.attempts:
         sim = a.simulation
         tests = (f", tests {sum(t.passed for t in sim.tests)}/{len(sim.tests)}" if sim else "")
-        closed = ", closed at the token budget" if a.closed_truncated else ""
+        closed = ", closed" if a.closed_truncated else ""
         out.print(f"[dim]round {a.round + 1}: {a.tokens_out} tokens in {a.decode_s:.1f} s "
                   f"({a.finish_reason}{closed}), {len(a.check.errors)} check errors{tests}[/]")
     out.rule("program")
@@ -319,6 +324,7 @@ def bench_run(
                           ] = 1024,
     k: Annotated[int, typer.Option("--k", help="Retrieved examples.")] = 3,
     every: Annotated[int, typer.Option("--every", help="Take every n-th task.")] = 1,
+    stop_loops: StopLoopsOpt = 0,
     concurrency: Annotated[int, typer.Option("--concurrency", help="Parallel requests to "
                                                                    "servers.")] = 4,
     cpu: CpuOpt = "fx3u",
@@ -341,8 +347,9 @@ def bench_run(
             bar.update(job, advance=1, description=f"{r['task_id']} {r['mode']}: {verdict}")
 
         records = run(tasks, model, mode, run_dir, samples=samples, temperature=temperature,
-                      top_k=top_k, max_tokens=max_tokens, k=k, cpu=cpu, every=every,
-                      concurrency=concurrency, progress=progress, total=total)
+                      top_k=top_k, max_tokens=max_tokens, stop_loops=stop_loops, k=k,
+                      cpu=cpu, every=every, concurrency=concurrency, progress=progress,
+                      total=total)
     report = write_report(run_dir)
     errors = sum(r["error"] is not None for r in records)
     out.print(f"{len(records)} samples ({errors} errors) in {run_dir}; report: {report}")

@@ -30,6 +30,11 @@ def _rate(records: list[dict], key: str) -> dict:
     return {"n": len(usable), "passed": ok, "rate": rate, "low": low, "high": high}
 
 
+def _share(records: list[dict], finish: str) -> float:
+    """The share of samples whose last answer ended this way ("length": the budget ran out)."""
+    return sum(r.get("finish_reason") == finish for r in records) / len(records) if records else 0.0
+
+
 def _pass_at(records: list[dict], key: str, samples: int) -> dict[str, float]:
     """Pass@1..samples, averaged over tasks (empty with one sample: that is the pass rate)."""
     if samples < 2:
@@ -87,7 +92,8 @@ def summarize(out: Path) -> dict:
             "means": {m: mean_sd([r.get(m) for r in rs]) for m in METRICS},
             "failures": {"top_error_codes": codes.most_common(8),
                          "prose_preamble": _rate(rs, "prose_preamble")["rate"],
-                         "closed_at_budget": _rate(rs, "closed_truncated")["rate"]},
+                         "at_budget": _share(rs, "length"), "loop_cut": _share(rs, "loop"),
+                         "closed": _rate(rs, "closed_truncated")["rate"]},
             "per_category": {c: {"n": len(v), "valid": _rate(v, "is_valid")["rate"],
                                  "behaviour": _rate(v, "behaviour_passed")["rate"]}
                              for c, v in sorted(cats.items())},
@@ -174,13 +180,17 @@ def write_report(out: Path) -> Path:
         p = "–" if w["p"] is None else f"{w['p']:.4f}"
         lines.append(f"| {w['model']} | {w['better']} | {w['than']} | {w['metric']} | "
                      f"{w['n']} | {w['nonzero']} | {stat} | {p} |")
-    lines += ["", "## Failure modes", "", "| model | mode | top checker errors | prose preamble |"
-              " closed at token budget |", "|---|---|---|---:|---:|"]
+    lines += ["", "## Failure modes", "",
+              "The last answer of a sample: did it open with prose, run to the token budget, get "
+              "cut where it looped (`--stop-loops`), and was a cut program closed (grammar modes)?",
+              "", "| model | mode | top checker errors | prose preamble | ran to budget | "
+              "cut at a loop | closed after a cut |", "|---|---|---|---:|---:|---:|---:|"]
     for g in s["groups"]:
         f = g["failures"]
         top = ", ".join(f"{code} ({n})" for code, n in f["top_error_codes"]) or "–"
         lines.append(f"| {g['model']} | {g['mode']} | {top} | {100 * f['prose_preamble']:.0f} %"
-                     f" | {100 * f['closed_at_budget']:.0f} % |")
+                     f" | {100 * f['at_budget']:.0f} % | {100 * f['loop_cut']:.0f} % | "
+                     f"{100 * f['closed']:.0f} % |")
     lines += ["", "## Plots", ""] + [f"![{p.stem}]({p.name})" for p in plots] + [""]
     path = out / "report.md"
     path.write_text("\n".join(lines))

@@ -61,7 +61,7 @@ class Attempt(BaseModel):
     raw: str
     program: str
     finish_reason: str
-    closed_truncated: bool = False  # the budget ran out and the prefix was closed
+    closed_truncated: bool = False  # cut by the budget or a loop, and the prefix was closed
     tokens_in: int = 0
     tokens_out: int = 0
     decode_s: float = 0.0
@@ -167,7 +167,7 @@ def generate(request: str, settings: Settings = Settings(), *, task: Task | None
         timings["decode_s"] += completion.seconds
         program = completion.text if constraint else extract_program(completion.text)
         closed = False
-        if constraint and completion.finish_reason == "length":
+        if constraint and completion.finish_reason in ("length", "loop"):
             fixed = language.close_truncated(program, cpu=settings.cpu)
             if fixed is not None:
                 program, closed = fixed, True

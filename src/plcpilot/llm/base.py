@@ -51,6 +51,7 @@ class Sampling:
     top_k: int = 40
     top_p: float = 1.0
     seed: int | None = None
+    stop_loops: int = 0  # cut an answer that loops (plcpilot.llm.loops); 0: off, as the paper
 
 
 class Backend(Protocol):

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from plcpilot.errors import PlcPilotError
 from plcpilot.llm.base import Completion, Constraint, Message, Sampling, require
+from plcpilot.llm.loops import stop_loops
 
 
 @dataclass(frozen=True)
@@ -126,10 +127,12 @@ class ChatServer:
             text = choice["message"].get("content") or ""
         except (KeyError, IndexError, TypeError):
             raise PlcPilotError(f"{self.spec}: unexpected answer: {str(out)[:300]}") from None
-        return Completion(text=text, finish_reason=choice.get("finish_reason") or "stop",
-                          tokens_in=usage.get("prompt_tokens", 0),
-                          tokens_out=usage.get("completion_tokens", 0), seconds=seconds,
-                          constrained=constraint is not None)
+        # a server decodes to its own end; the loop rule only cuts the answer (same outputs as
+        # an in-process model, no time saved)
+        return stop_loops(Completion(
+            text=text, finish_reason=choice.get("finish_reason") or "stop",
+            tokens_in=usage.get("prompt_tokens", 0), tokens_out=usage.get("completion_tokens", 0),
+            seconds=seconds, constrained=constraint is not None), sampling.stop_loops)
 
 
 def _options(rest: str) -> tuple[str, dict[str, str]]:

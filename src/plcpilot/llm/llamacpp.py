@@ -14,6 +14,7 @@ from pathlib import Path
 
 from plcpilot.errors import PlcPilotError, needs_extra
 from plcpilot.llm.base import Completion, Constraint, Message, Sampling, require
+from plcpilot.llm.loops import LoopStop, stop_loops
 from plcpilot.llm.models import EMBEDDED, model_path
 
 
@@ -93,6 +94,8 @@ class LlamaCppBackend:
         from llama_cpp import LogitsProcessorList
 
         processor = GrammarProcessor(self.tokenizer(), constraint) if constraint else None
+        processors = [p for p in (processor, sampling.stop_loops and
+                                  LoopStop(self.llm, sampling.stop_loops)) if p]
         started = time.perf_counter()
         try:
             out = self.llm.create_chat_completion(
@@ -100,17 +103,18 @@ class LlamaCppBackend:
                 max_tokens=sampling.max_tokens, temperature=sampling.temperature,
                 top_k=sampling.top_k, top_p=sampling.top_p,
                 seed=sampling.seed if sampling.seed is not None else -1,
-                logits_processor=LogitsProcessorList([processor]) if processor else None)
+                logits_processor=LogitsProcessorList(processors) if processors else None)
         except ValueError as e:  # llama.cpp: the prompt does not fit the context window
             raise PlcPilotError(f"{self.spec}: {e} (context {self.n_ctx} tokens; use fewer "
                                 "examples with --k or a shorter request)") from None
         seconds = time.perf_counter() - started
         choice, usage = out["choices"][0], out["usage"]
-        return Completion(
+        return stop_loops(Completion(
             text=choice["message"]["content"] or "", finish_reason=choice["finish_reason"],
             tokens_in=usage["prompt_tokens"], tokens_out=usage["completion_tokens"],
             seconds=seconds, constrained=processor is not None,
-            extra={"grammar_complete": processor.complete} if processor else {})
+            extra={"grammar_complete": processor.complete} if processor else {}),
+            sampling.stop_loops)
 
 
 def embedded(rest: str) -> LlamaCppBackend:

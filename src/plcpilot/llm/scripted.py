@@ -14,6 +14,7 @@ import yaml
 
 from plcpilot.errors import PlcPilotError
 from plcpilot.llm.base import Completion, Constraint, Message, Sampling, require
+from plcpilot.llm.loops import stop_loops
 
 
 class ScriptedBackend:
@@ -53,10 +54,10 @@ class ScriptedBackend:
             reply = self.replies[min(self.calls, len(self.replies) - 1)]
         self.calls += 1
         words = len(prompt.split())
-        return Completion(text=reply, finish_reason="stop", tokens_in=words,
-                          tokens_out=len(reply.split()),
-                          seconds=time.perf_counter() - started,
-                          constrained=constraint is not None)
+        return stop_loops(Completion(text=reply, finish_reason="stop", tokens_in=words,
+                                     tokens_out=len(reply.split()),
+                                     seconds=time.perf_counter() - started,
+                                     constrained=constraint is not None), sampling.stop_loops)
 
 
 def backend(rest: str) -> ScriptedBackend:
