@@ -88,6 +88,18 @@ def test_wall_time_bound(tmp_path):
     assert "wall time" in json.loads(r.stdout)["tests"][0]["error"]
 
 
+def test_wall_time_bound_holds_for_slow_scans(tmp_path):
+    """Each scan runs a loop of 100 000 instructions; the bound is checked after every scan,
+    so the latch test (200 scans) stops at the bound instead of running on."""
+    tasks = write(tmp_path, "tasks.yaml", TASKS)
+    body = "LD M8000\nINC D0\n" * 10
+    prog = write(tmp_path, "p.il", f"LD M8000\nFOR K5000\n{body}NEXT\nLD X0\nOUT Y0\nEND\n")
+    r = cli("simulate", prog, "--tests", tasks, "--task", "latch", "--max-seconds", "0.2",
+            "--json")
+    assert r.returncode == 1
+    assert "wall time" in json.loads(r.stdout)["tests"][0]["error"]
+
+
 def test_program_with_errors_is_unusable_input(tmp_path):
     tasks = write(tmp_path, "tasks.yaml", TASKS)
     prog = write(tmp_path, "p.il", "LD X0\nJMP P1\nEND\n")

@@ -323,6 +323,16 @@ def test_endless_jump_loop_trips_the_watchdog_instead_of_hanging():
         m.scan(0, 10)
 
 
+def test_a_loop_longer_than_the_watchdog_time_trips_it_but_a_short_one_runs():
+    """The watchdog counts the instructions loops run again (≈200 ms on an FX3U), not passes."""
+    body = "LD M8000\nINC D0\n" * 10
+    long = compile_program(f"LD M8000\nFOR K20000\n{body}NEXT\nEND")()
+    with pytest.raises(SimulationLimit, match="watchdog"):
+        long.scan(0, 10)
+    s = Scanner(f"LD M8000\nFOR K1000\n{body}NEXT\nEND").run(scans=1)
+    assert s["D0"] == 10_000
+
+
 def test_module_instructions_are_reported_as_not_simulated():
     s = Scanner("LD M8000\nTO K0 K1 D0 K1\nEND").run(scans=1)
     assert s.m.notes == ["line 2: TO writes a special function module buffer (no modules are "

@@ -136,7 +136,9 @@ def write_report(out: Path) -> Path:
              f"Tasks: {', '.join(c['tasks'])} (every {c['every']}. task); models: "
              f"{', '.join(c['models'])}; modes: {', '.join(c['modes'])}; {c['samples']} "
              f"sample(s) per task; temperature {c['temperature']}, top_k {c['top_k']}, "
-             f"max {c['max_tokens']} new tokens, k = {c['k']} examples.", "",
+             f"max {c['max_tokens']} new tokens, k = {c['k']} examples"
+             + (f"; answers cut where they loop (last {c['stop_loops']} characters repeat "
+                "one unit)." if c["stop_loops"] else "."), "",
              "## Similarity to the reference and time", "",
              "| model | mode | n | cosine (MiniLM) | BLEU | ROUGE-L | generation s | "
              "retrieval ms | tokens out |", "|---|---|---:|---|---|---|---|---|---|"]

@@ -13,7 +13,11 @@ from plcpilot.fxil.parser import Statement
 from plcpilot.fxil.structure import Layout
 
 Op = Callable[[], int]
-WATCHDOG_JUMPS = 100_000  # backward jumps/loop passes per scan before the watchdog trips
+# The FX watchdog stops a scan that runs past 200 ms (D8000's default). An FX3U takes about
+# 0.65 µs per applied instruction, so a scan that re-executes ~300 000 instructions through
+# backward jumps (CJ, FOR/NEXT) would have tripped it; counting re-executed instructions rather
+# than jumps also stops a long loop body early (100 000 passes of 400 instructions took minutes).
+WATCHDOG_STEPS = 300_000
 CALL_DEPTH = 5  # FX nests CALL five levels deep
 
 
@@ -38,7 +42,7 @@ class Cpu:
         self.scan_no = 0
         self.calls: list[int] = []
         self.loops: list[list[int]] = []
-        self.jumps = 0
+        self.jumps = 0  # instructions re-executed by backward jumps this scan (the watchdog)
         self.transfers: list[tuple[list[int], int]] = []
         self.unsimulated: dict[int, str] = {}
         self.mc_saved = [1] * 8

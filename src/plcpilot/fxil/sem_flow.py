@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from plcpilot.fxil.runtime import (
     CALL_DEPTH,
-    WATCHDOG_JUMPS,
+    WATCHDOG_STEPS,
     Build,
     Op,
     WatchdogError,
@@ -79,13 +79,15 @@ def b_ret(b: Build) -> Op:
 
 
 def _jump(b: Build, target: int) -> None:
-    """Count backward jumps: an endless loop trips the watchdog instead of hanging."""
+    """Count the instructions a backward jump runs again: an endless or overlong loop trips
+    the watchdog instead of hanging."""
     c = b.c
     if target <= b.i:
-        c.jumps += 1
-        if c.jumps > WATCHDOG_JUMPS:
-            raise WatchdogError(f"watchdog: the scan did not reach END (line {b.st.line} jumped "
-                                f"back {WATCHDOG_JUMPS} times)")
+        c.jumps += b.i - target + 1
+        if c.jumps > WATCHDOG_STEPS:
+            raise WatchdogError(f"watchdog: the scan did not reach END in time (loops ran "
+                                f"{WATCHDOG_STEPS} instructions again, ≈200 ms on an FX3U; "
+                                f"line {b.st.line} jumps back)")
 
 
 def _firing(b: Build) -> Callable[[], int]:
