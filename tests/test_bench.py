@@ -50,6 +50,7 @@ def test_run_writes_every_sample_with_the_formats_fields_and_a_report(tmp_path, 
     first = next(x for x in rows if x["task_id"] == "bc-001")
     assert first["is_valid"] and first["behaviour_passed"] and first["similarity"] > 0.99
     assert first["bleu"] == pytest.approx(1.0) and first["rouge_l"] == pytest.approx(1.0)
+    assert first["simulate_s"] > 0 and first["total_s"] >= first["check_s"] + first["simulate_s"]
     summary = json.loads((out / "summary.json").read_text())
     group = summary["groups"][0]
     assert group["behaviour"]["rate"] == 0.5 and group["pass_at_k"]["pass@2"] == 1.0
@@ -58,6 +59,15 @@ def test_run_writes_every_sample_with_the_formats_fields_and_a_report(tmp_path, 
     assert "Wilcoxon" in report and "![pass_rates](pass_rates.png)" in report
     for png in ("pass_rates", "pareto", "category_heatmap", "delta_similarity"):
         assert (out / f"{png}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_limit_takes_the_first_tasks_of_the_sample_and_the_report_says_so(tmp_path, model):
+    out = tmp_path / "run"
+    r = bench(out, model, "--every", "3", "--limit", "2")
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    assert sorted({x["task_id"] for x in records(out)}) == ["bc-001", "bc-004"]
+    assert "(every 3. task, the first 2)" in (out / "report.md").read_text()
+    assert json.loads((out / "summary.json").read_text())["calibration"]["n"] == 2
 
 
 def test_a_killed_run_resumes_without_redoing_or_losing_samples(tmp_path, model):

@@ -324,6 +324,8 @@ def bench_run(
                           ] = 1024,
     k: Annotated[int, typer.Option("--k", help="Retrieved examples.")] = 3,
     every: Annotated[int, typer.Option("--every", help="Take every n-th task.")] = 1,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Then only the first n "
+                                                                     "tasks.")] = None,
     stop_loops: StopLoopsOpt = 0,
     concurrency: Annotated[int, typer.Option("--concurrency", help="Parallel requests to "
                                                                    "servers.")] = 4,
@@ -348,7 +350,8 @@ def bench_run(
 
         records = run(tasks, model, mode, run_dir, samples=samples, temperature=temperature,
                       top_k=top_k, max_tokens=max_tokens, stop_loops=stop_loops, k=k,
-                      cpu=cpu, every=every, concurrency=concurrency, progress=progress,
+                      cpu=cpu, every=every, limit=limit, concurrency=concurrency,
+                      progress=progress,
                       total=total)
     report = write_report(run_dir)
     errors = sum(r["error"] is not None for r in records)

@@ -14,13 +14,13 @@ from itertools import combinations
 from pathlib import Path
 
 from plcpilot import languages
-from plcpilot.bench.runner import RunConfig, read_samples
+from plcpilot.bench.runner import RunConfig, read_samples, select_tasks
 from plcpilot.bench.stats import mean_sd, pass_at_k, wilcoxon_greater, wilson
 from plcpilot.errors import PlcPilotError
 from plcpilot.generate.pipeline import MODES
-from plcpilot.spec import load_tasks
 
-METRICS = ("similarity", "bleu", "rouge_l", "latency_s", "tokens_out", "retrieval_ms")
+METRICS = ("similarity", "bleu", "rouge_l", "latency_s", "tokens_out", "retrieval_ms",
+           "simulate_s")
 
 
 def _rate(records: list[dict], key: str) -> dict:
@@ -57,7 +57,7 @@ def _order(modes) -> list[str]:
 
 def calibration(config: RunConfig) -> dict:
     """The checker on the references of the run's tasks (the paper's checker passes 93.3 %)."""
-    tasks = [t for p in config.tasks for t in load_tasks(p)][:: config.every]
+    _, tasks = select_tasks(config.tasks, config.every, config.limit)
     refs = [t for t in tasks if t.reference]
     reports = [languages.get(t.language).check(t.reference, cpu=config.cpu) for t in refs]
     return {"n": len(refs), "valid": _rate([{"v": r.is_valid} for r in reports], "v"),
@@ -133,7 +133,8 @@ def write_report(out: Path) -> Path:
     plots = draw_all(out, s)
     c = s["config"]
     lines = [f"# Benchmark report: {out.name}", "",
-             f"Tasks: {', '.join(c['tasks'])} (every {c['every']}. task); models: "
+             f"Tasks: {', '.join(c['tasks'])} (every {c['every']}. task"
+             + (f", the first {c['limit']}" if c.get("limit") else "") + "); models: "
              f"{', '.join(c['models'])}; modes: {', '.join(c['modes'])}; {c['samples']} "
              f"sample(s) per task; temperature {c['temperature']}, top_k {c['top_k']}, "
              f"max {c['max_tokens']} new tokens, k = {c['k']} examples"
@@ -141,12 +142,14 @@ def write_report(out: Path) -> Path:
                 "one unit)." if c["stop_loops"] else "."), "",
              "## Similarity to the reference and time", "",
              "| model | mode | n | cosine (MiniLM) | BLEU | ROUGE-L | generation s | "
-             "retrieval ms | tokens out |", "|---|---|---:|---|---|---|---|---|---|"]
+             "retrieval ms | simulation s | tokens out |",
+             "|---|---|---:|---|---|---|---|---|---|---|"]
     for g in s["groups"]:
         m = g["means"]
         lines.append(f"| {g['model']} | {g['mode']} | {g['n']} | {_ms(m['similarity'])} | "
                      f"{_ms(m['bleu'])} | {_ms(m['rouge_l'])} | {_ms(m['latency_s'], 1)} | "
-                     f"{_ms(m['retrieval_ms'], 1)} | {_ms(m['tokens_out'], 0)} |")
+                     f"{_ms(m['retrieval_ms'], 1)} | {_ms(m['simulate_s'], 1)} | "
+                     f"{_ms(m['tokens_out'], 0)} |")
     lines += ["", "## Syntax (checker) and behaviour (simulator), 95 % Wilson intervals", "",
               "| model | mode | lexical | syntactic | semantic | checker pass | paper-valid | "
               "behaviour pass | errors |", "|---|---|---|---|---|---|---|---|---:|"]

@@ -33,6 +33,7 @@ class RunConfig(BaseModel):
 
     tasks: list[str]
     every: int = 1  # every n-th task of the files (a reproducible sample)
+    limit: int | None = None  # then only the first n of those
     task_fingerprint: str
     models: list[str]
     modes: list[str]
@@ -43,6 +44,13 @@ class RunConfig(BaseModel):
     stop_loops: int = 0
     k: int = 3
     cpu: str = "fx3u"
+
+
+def select_tasks(paths: list[Path] | list[str], every: int = 1, limit: int | None = None
+                 ) -> tuple[list[Task], list[Task]]:
+    """(the whole pool, the run's tasks): every n-th task of the files, the first `limit`."""
+    pool = [t for p in paths for t in load_tasks(Path(p))]
+    return pool, pool[::every][:limit]
 
 
 def fingerprint(tasks: list[Task]) -> str:
@@ -185,6 +193,9 @@ def run_job(job: Job, config: RunConfig, backend, index, scorer,
         "prose_preamble": prose_preamble(language, final.raw),
         "exemplars": [e["id"] for e in g.exemplars],
         "first_round_shared": shared is not None,
+        # where a sample's wall time went besides the model: checking and simulating
+        "check_s": g.timings["check_s"], "simulate_s": g.timings["simulate_s"],
+        "total_s": g.timings["total_s"],
     }
     record |= scorer.score(g.program, job.task.reference)
     return record
@@ -196,7 +207,7 @@ Progress = Callable[[dict], None]
 def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path, *,
         samples: int = 1, temperature: float = 0.7, top_k: int = 40, max_tokens: int = 1024,
         stop_loops: int = 0, k: int = 3, cpu: str = "fx3u", every: int = 1,
-        concurrency: int = 4, scorer=None, index_for=None,
+        limit: int | None = None, concurrency: int = 4, scorer=None, index_for=None,
         progress: Progress | None = None, total: Callable[[int, int], None] | None = None
         ) -> list[dict]:
     """Run what is not done yet; returns every sample of the run (old and new)."""
@@ -205,9 +216,8 @@ def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path,
     unknown = [m for m in modes if m not in MODES]
     if unknown:
         raise PlcPilotError(f"unknown mode(s) {', '.join(unknown)}; one of {', '.join(MODES)}")
-    pool = [t for p in tasks_paths for t in load_tasks(p)]
-    tasks = pool[::every]
-    config = RunConfig(tasks=[str(p) for p in tasks_paths], every=every,
+    pool, tasks = select_tasks(tasks_paths, every, limit)
+    config = RunConfig(tasks=[str(p) for p in tasks_paths], every=every, limit=limit,
                        task_fingerprint=fingerprint(tasks),
                        models=models, modes=modes, samples=samples, temperature=temperature,
                        top_k=top_k, max_tokens=max_tokens, stop_loops=stop_loops, k=k, cpu=cpu)
