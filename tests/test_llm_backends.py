@@ -60,6 +60,17 @@ def test_the_loop_rule_stops_decoding_where_the_answer_loops(embedded):
     assert out.tokens_out < 60, out.tokens_out
 
 
+def test_the_counting_rule_stops_decoding_where_the_answer_counts(embedded):
+    """Y0..Y3 repeated: a 28-character unit, too long for the exact rule at 60 characters
+    (units up to 20); with digits alike it is a 7-character one."""
+    count = "OUT Y0\\nOUT Y1\\nOUT Y2\\nOUT Y3\\n"
+    forced = Constraint("lark", f'start: ("{count}") ~ 20')  # only a rule ends it
+    messages = [Message("user", "Write OUT Y0 to OUT Y3, again and again.")]
+    out = embedded.complete(messages, Sampling(max_tokens=300, seed=1, stop_counts=60), forced)
+    assert out.finish_reason == "loop" and out.text == ("OUT Y0\nOUT Y1\nOUT Y2\nOUT Y3\n" * 3)[:60]
+    assert out.tokens_out < 60, out.tokens_out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -37,6 +37,10 @@ StopLoopsOpt = Annotated[int, typer.Option(
     "--stop-loops", metavar="CHARS",
     help="Cut an answer where its last CHARS characters repeat one unit (of at most CHARS/3) "
          "and stop decoding there (in-process models); 0: off, the paper's protocol.")]
+StopCountsOpt = Annotated[int, typer.Option(
+    "--stop-counts", metavar="CHARS",
+    help="The same with all digits alike, so counting sequences (D125, D126, ...) are cut too; "
+         "real programs count, so use 160 or more. 0: off.")]
 CpuOpt = Annotated[str, typer.Option("--cpu", help="CPU model: fx3u (default) or fx2n.")]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="Language (default: by file ending, "
                                                             "else fx-il).")]
@@ -184,6 +188,7 @@ def generate(
     temperature: Annotated[float, typer.Option("--temperature")] = 0.7,
     seed: Annotated[int | None, typer.Option("--seed")] = None,
     stop_loops: StopLoopsOpt = 0,
+    stop_counts: StopCountsOpt = 0,
     cpu: CpuOpt = "fx3u", json_: JsonOpt = False,
 ) -> None:
     """Natural language in; a checked (and, with --tests, tested) program out.
@@ -206,7 +211,8 @@ def generate(
     settings = Settings(language=lang, model=model, rag=not no_rag and k > 0, k=k,
                         grammar=not no_grammar, repair=repair, template=template, cpu=cpu,
                         sampling=Sampling(max_tokens=max_tokens, temperature=temperature,
-                                          seed=seed, stop_loops=stop_loops))
+                                          seed=seed, stop_loops=stop_loops,
+                                          stop_counts=stop_counts))
     with err.status("starting", spinner="dots") as status:
         result = run(request, settings, task=chosen,
                      progress=None if json_ else lambda stage: status.update(stage))
@@ -327,6 +333,7 @@ def bench_run(
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Then only the first n "
                                                                      "tasks.")] = None,
     stop_loops: StopLoopsOpt = 0,
+    stop_counts: StopCountsOpt = 0,
     concurrency: Annotated[int, typer.Option("--concurrency", help="Parallel requests to "
                                                                    "servers.")] = 4,
     cpu: CpuOpt = "fx3u",
@@ -349,10 +356,9 @@ def bench_run(
             bar.update(job, advance=1, description=f"{r['task_id']} {r['mode']}: {verdict}")
 
         records = run(tasks, model, mode, run_dir, samples=samples, temperature=temperature,
-                      top_k=top_k, max_tokens=max_tokens, stop_loops=stop_loops, k=k,
-                      cpu=cpu, every=every, limit=limit, concurrency=concurrency,
-                      progress=progress,
-                      total=total)
+                      top_k=top_k, max_tokens=max_tokens, stop_loops=stop_loops,
+                      stop_counts=stop_counts, k=k, cpu=cpu, every=every, limit=limit,
+                      concurrency=concurrency, progress=progress, total=total)
     report = write_report(run_dir)
     errors = sum(r["error"] is not None for r in records)
     out.print(f"{len(records)} samples ({errors} errors) in {run_dir}; report: {report}")

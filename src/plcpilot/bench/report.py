@@ -126,6 +126,14 @@ def _ms(pair, digits: int = 3) -> str:
     return "–" if m != m else f"{m:.{digits}f} ± {sd:.{digits}f}"  # NaN: nothing to average
 
 
+def _loop_rules(config: dict) -> list[str]:
+    """The opt-in loop rules a run used, as clauses of the report's header."""
+    return ([f"; answers cut where they loop (last {config['stop_loops']} characters repeat "
+             "one unit)"] if config["stop_loops"] else []) + \
+           ([f"; answers cut where they count (last {config['stop_counts']} characters repeat "
+             "one unit, all digits alike)"] if config.get("stop_counts") else [])
+
+
 def write_report(out: Path) -> Path:
     from plcpilot.bench.plots import draw_all
 
@@ -138,8 +146,7 @@ def write_report(out: Path) -> Path:
              f"{', '.join(c['models'])}; modes: {', '.join(c['modes'])}; {c['samples']} "
              f"sample(s) per task; temperature {c['temperature']}, top_k {c['top_k']}, "
              f"max {c['max_tokens']} new tokens, k = {c['k']} examples"
-             + (f"; answers cut where they loop (last {c['stop_loops']} characters repeat "
-                "one unit)." if c["stop_loops"] else "."), "",
+             + "".join(_loop_rules(c)) + ".", "",
              "## Similarity to the reference and time", "",
              "| model | mode | n | cosine (MiniLM) | BLEU | ROUGE-L | generation s | "
              "retrieval ms | simulation s | tokens out |",
@@ -187,7 +194,8 @@ def write_report(out: Path) -> Path:
                      f"{w['n']} | {w['nonzero']} | {stat} | {p} |")
     lines += ["", "## Failure modes", "",
               "The last answer of a sample: did it open with prose, run to the token budget, get "
-              "cut where it looped (`--stop-loops`), and was a cut program closed (grammar modes)?",
+              "cut where it looped (`--stop-loops`, `--stop-counts`), and was a cut program "
+              "closed (grammar modes)?",
               "", "| model | mode | top checker errors | prose preamble | ran to budget | "
               "cut at a loop | closed after a cut |", "|---|---|---|---:|---:|---:|---:|"]
     for g in s["groups"]:

@@ -42,6 +42,7 @@ class RunConfig(BaseModel):
     top_k: int = 40
     max_tokens: int = 1024
     stop_loops: int = 0
+    stop_counts: int = 0
     k: int = 3
     cpu: str = "fx3u"
 
@@ -164,7 +165,8 @@ def run_job(job: Job, config: RunConfig, backend, index, scorer,
                             sampling=Sampling(max_tokens=config.max_tokens,
                                               temperature=config.temperature,
                                               top_k=config.top_k, seed=seed,
-                                              stop_loops=config.stop_loops))
+                                              stop_loops=config.stop_loops,
+                                              stop_counts=config.stop_counts))
     firsts = firsts or FirstRounds([])
     shared = firsts.get(job)
     g = None
@@ -206,8 +208,8 @@ Progress = Callable[[dict], None]
 
 def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path, *,
         samples: int = 1, temperature: float = 0.7, top_k: int = 40, max_tokens: int = 1024,
-        stop_loops: int = 0, k: int = 3, cpu: str = "fx3u", every: int = 1,
-        limit: int | None = None, concurrency: int = 4, scorer=None, index_for=None,
+        stop_loops: int = 0, stop_counts: int = 0, k: int = 3, cpu: str = "fx3u",
+        every: int = 1, limit: int | None = None, concurrency: int = 4, scorer=None, index_for=None,
         progress: Progress | None = None, total: Callable[[int, int], None] | None = None
         ) -> list[dict]:
     """Run what is not done yet; returns every sample of the run (old and new)."""
@@ -220,7 +222,8 @@ def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path,
     config = RunConfig(tasks=[str(p) for p in tasks_paths], every=every, limit=limit,
                        task_fingerprint=fingerprint(tasks),
                        models=models, modes=modes, samples=samples, temperature=temperature,
-                       top_k=top_k, max_tokens=max_tokens, stop_loops=stop_loops, k=k, cpu=cpu)
+                       top_k=top_k, max_tokens=max_tokens, stop_loops=stop_loops,
+                       stop_counts=stop_counts, k=k, cpu=cpu)
     done = prepare(out, config)
     ordered = sorted(modes, key=list(MODES).index)  # a shared first round is decoded first
     jobs = [Job(t, m, mode, s) for m in models for t in tasks for mode in ordered

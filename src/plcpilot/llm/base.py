@@ -52,6 +52,7 @@ class Sampling:
     top_p: float = 1.0
     seed: int | None = None
     stop_loops: int = 0  # cut an answer that loops (plcpilot.llm.loops); 0: off, as the paper
+    stop_counts: int = 0  # the same with digits alike: cuts counting sequences too; 0: off
 
 
 class Backend(Protocol):

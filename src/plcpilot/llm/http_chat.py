@@ -132,7 +132,7 @@ class ChatServer:
         return stop_loops(Completion(
             text=text, finish_reason=choice.get("finish_reason") or "stop",
             tokens_in=usage.get("prompt_tokens", 0), tokens_out=usage.get("completion_tokens", 0),
-            seconds=seconds, constrained=constraint is not None), sampling.stop_loops)
+            seconds=seconds, constrained=constraint is not None), sampling)
 
 
 def _options(rest: str) -> tuple[str, dict[str, str]]:

@@ -94,8 +94,8 @@ class LlamaCppBackend:
         from llama_cpp import LogitsProcessorList
 
         processor = GrammarProcessor(self.tokenizer(), constraint) if constraint else None
-        processors = [p for p in (processor, sampling.stop_loops and
-                                  LoopStop(self.llm, sampling.stop_loops)) if p]
+        looping = sampling.stop_loops or sampling.stop_counts
+        processors = [p for p in (processor, looping and LoopStop(self.llm, sampling)) if p]
         started = time.perf_counter()
         try:
             out = self.llm.create_chat_completion(
@@ -113,8 +113,7 @@ class LlamaCppBackend:
             text=choice["message"]["content"] or "", finish_reason=choice["finish_reason"],
             tokens_in=usage["prompt_tokens"], tokens_out=usage["completion_tokens"],
             seconds=seconds, constrained=processor is not None,
-            extra={"grammar_complete": processor.complete} if processor else {}),
-            sampling.stop_loops)
+            extra={"grammar_complete": processor.complete} if processor else {}), sampling)
 
 
 def embedded(rest: str) -> LlamaCppBackend:

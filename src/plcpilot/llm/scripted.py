@@ -57,7 +57,7 @@ class ScriptedBackend:
         return stop_loops(Completion(text=reply, finish_reason="stop", tokens_in=words,
                                      tokens_out=len(reply.split()),
                                      seconds=time.perf_counter() - started,
-                                     constrained=constraint is not None), sampling.stop_loops)
+                                     constrained=constraint is not None), sampling)
 
 
 def backend(rest: str) -> ScriptedBackend:
