@@ -105,3 +105,11 @@ def test_a_bench_run_records_the_counting_rule_and_its_report_says_so(tmp_path):
     record = json.loads((out / "samples.jsonl").read_text())
     assert record["finish_reason"] == "loop" and record["output"] == COUNTING[:165]
     assert "cut where they count (last 160 characters" in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize("option,chars", [("--stop-loops", "-1"), ("--stop-counts", "2")])
+def test_a_window_too_small_for_a_rule_is_a_usage_error(option, chars):
+    r = cli("generate", "X0 lights Y0", "--model", "scripted:none.yaml", option, chars)
+    message = r.stderr.decode()  # rich wraps it in a box
+    assert r.returncode == 2 and option in message and "at least 3" in message
+    assert "Traceback" not in message

@@ -33,12 +33,20 @@ app.add_typer(agent_app, name="agent")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
+
+def _loop_window(chars: int) -> int:
+    """0 (off) or a window the rule can use: a unit must fit three times."""
+    if chars < 0 or 0 < chars < 3:
+        raise typer.BadParameter(f"{chars}: give 0 (off) or a window of at least 3 characters")
+    return chars
+
+
 StopLoopsOpt = Annotated[int, typer.Option(
-    "--stop-loops", metavar="CHARS",
+    "--stop-loops", metavar="CHARS", callback=_loop_window,
     help="Cut an answer where its last CHARS characters repeat one unit (of at most CHARS/3) "
          "and stop decoding there (in-process models); 0: off, the paper's protocol.")]
 StopCountsOpt = Annotated[int, typer.Option(
-    "--stop-counts", metavar="CHARS",
+    "--stop-counts", metavar="CHARS", callback=_loop_window,
     help="The same with all digits alike, so counting sequences (D125, D126, ...) are cut too; "
          "real programs count, so use 160 or more. 0: off.")]
 CpuOpt = Annotated[str, typer.Option("--cpu", help="CPU model: fx3u (default) or fx2n.")]
