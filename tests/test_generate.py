@@ -9,6 +9,7 @@ import yaml
 from conftest import cli
 from plcpilot.errors import PlcPilotError
 from plcpilot.generate.pipeline import Settings, generate, settings_for
+from plcpilot.llm.http_chat import ollama
 from plcpilot.llm.specs import load_backend
 from plcpilot.paths import shipped_tasks
 from plcpilot.spec import load_tasks
@@ -93,7 +94,7 @@ def test_a_server_that_is_not_there_is_a_clear_error():
 
 
 def test_a_backend_that_cannot_apply_the_grammar_refuses_loudly():
-    backend = load_backend("ollama:qwen2.5-coder:7b")  # OpenAI dialect: JSON schemas only
+    backend = ollama("qwen2.5-coder:7b")  # OpenAI dialect: JSON schemas only; not contacted
     with pytest.raises(PlcPilotError, match="cannot apply a lark constraint"):
         generate("Lamp Y0 follows X0.", Settings(rag=False), backend=backend)
 

@@ -1,27 +1,47 @@
 """The `plcpilot` command: a thin shell over the API (no logic of its own lives here).
 
-Exit codes (FORMATS.md): 0 valid/passed, 1 invalid/failed, 2 unusable input (PlcPilotError).
+Exit codes: 0 valid/passed, 1 invalid/failed, 2 unusable input (PlcPilotError), 130 interrupted.
+Everything a command produces (a report, a program, JSON) goes to standard output; progress,
+messages and human summaries of a program go to standard error, so `plcpilot generate > p.il`
+gives a program and nothing else.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from plcpilot import languages
+from plcpilot import __version__, languages
 from plcpilot.cli_agent import agent_app
+from plcpilot.console import Ticker, console, progress_bar, rule, styled
 from plcpilot.diagnostics import CheckReport
 from plcpilot.errors import PlcPilotError
-from plcpilot.sources import DEFAULT_MAX_BYTES, read_source
+from plcpilot.sources import DEFAULT_MAX_BYTES, read_source, writable, write_atomic
 from plcpilot.spec import SimulationReport
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"plcpilot {__version__}")
+        raise typer.Exit()
+
+
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Write, check, simulate and verify PLC programs with local LLMs.")
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        ] = False) -> None:
+    """Write, check, simulate and verify PLC programs with local LLMs."""
+
+
 tasks_app = typer.Typer(no_args_is_help=True, help="Task sets: verify references and tests.")
 app.add_typer(tasks_app, name="tasks")
 models_app = typer.Typer(no_args_is_help=True, help="Local models: list, fetch opt-in ones.")
@@ -30,8 +50,8 @@ bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks: run models over 
                                                    "report.")
 app.add_typer(bench_app, name="bench")
 app.add_typer(agent_app, name="agent")
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
+out = console()
+err = console(stderr=True)
 
 
 def _loop_window(chars: int) -> int:
@@ -53,19 +73,28 @@ CpuOpt = Annotated[str, typer.Option("--cpu", help="CPU model: fx3u (default) or
 LangOpt = Annotated[str | None, typer.Option("--lang", help="Language (default: by file ending, "
                                                             "else fx-il).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
-EncodingOpt = Annotated[str, typer.Option("--encoding", help="Text encoding of the file.")]
-MaxBytesOpt = Annotated[int, typer.Option("--max-bytes", help="Largest input accepted.")]
+EncodingOpt = Annotated[str, typer.Option("--encoding", help="Text encoding of the file "
+                                                             "(a UTF-16 byte-order mark is "
+                                                             "recognised without it).")]
+MaxBytesOpt = Annotated[int, typer.Option("--max-bytes", min=1, help="Largest input accepted.")]
+TemperatureOpt = Annotated[float, typer.Option("--temperature", min=0.0, max=5.0,
+                                               help="Sampling temperature (0: greedy).")]
+MaxTokensOpt = Annotated[int, typer.Option("--max-tokens", min=1, max=1_000_000,
+                                           help="New tokens per model call.")]
+ModelOpt = Annotated[str, typer.Option("--model", help="Model spec: embedded, gguf:PATH, "
+                                                       "ollama:TAG, openai:URL#MODEL, "
+                                                       "scripted:FILE.")]
 
 
 def _language(path: str, lang: str | None):
     return languages.get(lang) if lang else languages.for_path(Path(path))
 
 
-def _print_check(name: str, report: CheckReport, cpu: str) -> None:
-    verdict = "[green]valid[/]" if report.is_valid else "[red]invalid[/]"
+def _print_check(name: str, report: CheckReport, cpu: str, c=out) -> None:
+    verdict = ("valid", "green") if report.is_valid else ("invalid", "red")
     tiers = "  ".join(f"{k} {v:.2f}" for k, v in report.tiers.items())
-    out.print(f"[bold]{name}[/]: {verdict} ({report.language}, {cpu.upper()})  {tiers}  "
-              f"overall {report.overall:.3f}")
+    c.print(styled((name, "bold"), ": ", verdict, f" ({report.language}, {cpu.upper()})  "
+                   f"{tiers}  overall {report.overall:.3f}"))
     if not (report.errors or report.warnings):
         return
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
@@ -75,44 +104,80 @@ def _print_check(name: str, report: CheckReport, cpu: str) -> None:
     for severity, diags, style in (("error", report.errors, "red"),
                                    ("warning", report.warnings, "yellow")):
         for d in diags:
-            message = d.message
+            message = styled(d.message)
             if d.hint and d.code not in hinted:
-                message += f"\n[dim]fix: {d.hint}[/]"
+                message.append(f"\nfix: {d.hint}", style="dim")
                 hinted.add(d.code)
-            table.add_row(str(d.line or "-"), f"[{style}]{severity}[/]", d.code, message)
-    out.print(table)
+            where = "-" if not d.line else f"{d.line}:{d.column}" if d.column else str(d.line)
+            table.add_row(where, styled((severity, style)), d.code, message)
+    c.print(table)
+
+
+FORMATS = ("pretty", "text", "json", "sarif")
 
 
 @app.command()
 def check(
-    file: Annotated[str, typer.Argument(help="Program file, or - for standard input.")],
-    json_: JsonOpt = False, cpu: CpuOpt = "fx3u", lang: LangOpt = None,
+    files: Annotated[list[str], typer.Argument(help="Program files or folders (their program "
+                                                    "files, recursively); - for standard "
+                                                    "input.")],
+    json_: JsonOpt = False,
+    format_: Annotated[str, typer.Option(
+        "--format", help="pretty (a table per file), text (file:line:col: severity: message "
+                         "[code], for editors), json (the check report), sarif (SARIF 2.1.0, "
+                         "for CI code scanning).")] = "pretty",
+    cpu: CpuOpt = "fx3u", lang: LangOpt = None,
     encoding: EncodingOpt = "utf-8", max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
 ) -> None:
-    """Static check: three-tier report (FORMATS.md §2); exit 0 valid, 1 invalid, 2 unusable."""
-    language = _language(file, lang)
-    report = language.check(read_source(file, encoding=encoding, max_bytes=max_bytes), cpu=cpu)
-    if json_:
-        print(report.to_json())
+    """Static check of one or more programs; exit 0 valid, 1 invalid, 2 unusable (the worst
+    over all files)."""
+    from plcpilot.check_formats import FileCheck, as_json, as_lines, as_sarif
+    from plcpilot.sources import program_files
+
+    fmt = "json" if json_ else format_
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"{fmt!r}: choose one of {', '.join(FORMATS)}",
+                                 param_hint="--format")
+    suffixes = languages.get(lang).suffixes if lang else tuple(
+        s for language in languages.load_all().values() for s in language.suffixes)
+    paths = program_files(files, suffixes)
+    checks = []
+    for path in paths:
+        try:
+            source = read_source(path, encoding=encoding, max_bytes=max_bytes)
+            checks.append(FileCheck(path, _language(path, lang).check(source, cpu=cpu)))
+        except PlcPilotError as e:
+            if len(paths) == 1:
+                raise
+            checks.append(FileCheck(path, error=str(e)))
+            err.print(styled(("error: ", "red"), str(e)))
+    if fmt == "pretty":
+        for c in checks:
+            if c.report is not None:
+                _print_check(c.path, c.report, cpu)
+        if len(checks) > 1:
+            counts = [sum(c.exit_code == k for c in checks) for k in (0, 1, 2)]
+            out.print(styled((f"{len(checks)} files: ", "bold"), f"{counts[0]} valid, "
+                             f"{counts[1]} invalid, {counts[2]} unusable"))
     else:
-        _print_check(file, report, cpu)
-    raise typer.Exit(0 if report.is_valid else 1)
+        print({"text": as_lines, "json": as_json, "sarif": as_sarif}[fmt](checks),
+              end="" if fmt == "text" else "\n")
+    raise typer.Exit(max(c.exit_code for c in checks))
 
 
-def _print_simulation(report: SimulationReport) -> None:
+def _print_simulation(report: SimulationReport, c=out) -> None:
     for t in report.tests:
-        mark = "[green]PASS[/]" if t.passed else "[red]FAIL[/]"
-        out.print(f"{mark} {t.name} [dim]({t.scans} scans)[/]")
+        mark = ("PASS", "green") if t.passed else ("FAIL", "red")
+        c.print(styled(mark, f" {t.name} ", (f"({t.scans} scans)", "dim")))
         if t.error:
-            out.print(f"     [red]{t.error}[/]")
+            c.print(styled("     ", (t.error, "red")))
         for f in t.failures:
             span = f" for {f.scans} scan(s) from" if f.kind == "hold" else " at"
-            out.print(f"     {f.name}: expected {f.expected}, got {f.actual}{span} {f.at_ms} ms")
+            c.print(f"     {f.name}: expected {f.expected}, got {f.actual}{span} {f.at_ms} ms")
     for note in report.notes:
-        out.print(f"[yellow]not simulated[/] {note}")
-    total = len(report.tests)
+        c.print(styled(("not simulated", "yellow"), f" {note}"))
     passed = sum(t.passed for t in report.tests)
-    out.print(f"[bold]{passed}/{total} tests passed[/]")
+    c.print(styled((f"{passed}/{len(report.tests)} tests passed", "bold")))
 
 
 @app.command()
@@ -127,14 +192,18 @@ def simulate(
     signals: Annotated[str | None, typer.Option(
         "--signals", help="Comma-separated devices to trace/plot (default: the devices the tests "
                           "name, then the program's bit devices, 16 at most).")] = None,
-    max_scans: Annotated[int, typer.Option("--max-scans", help="Bound per test.")] = 500_000,
-    max_seconds: Annotated[float, typer.Option("--max-seconds", help="Wall-time bound per "
-                                                                     "test.")] = 60.0,
+    max_scans: Annotated[int, typer.Option("--max-scans", min=1, help="Bound per test.")
+                         ] = 500_000,
+    max_seconds: Annotated[float, typer.Option("--max-seconds", min=0.001,
+                                               help="Wall-time bound per test.")] = 60.0,
     encoding: EncodingOpt = "utf-8", max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
 ) -> None:
-    """Run a task's behavioural tests on a program (FORMATS.md §3)."""
+    """Run a task's behavioural tests on a program; exit 0 all passed, 1 one failed, 2 unusable."""
     from plcpilot.spec import Trace, find_task, load_tasks, run_tests
 
+    for path, what in ((trace, "--trace"), (plot, "--plot")):
+        if path is not None:
+            writable(path, what)
     chosen = find_task(load_tasks(tests), task)
     if not chosen.tests:
         raise PlcPilotError(f"task {chosen.id!r} has no tests")
@@ -145,6 +214,12 @@ def simulate(
     if trace or plot:
         names = ([s.strip() for s in signals.split(",") if s.strip()] if signals else
                  _default_signals(chosen, factory()))
+        probe = factory()
+        for name in names:  # an unknown signal is an error now, not after the run
+            try:
+                probe.read(name)
+            except PlcPilotError as e:
+                raise PlcPilotError(f"--signals {name}: {e}") from None
         recorder = Trace(names)
     report = run_tests(factory, chosen.tests, task=chosen.id, trace=recorder,
                        max_scans=max_scans, max_seconds=max_seconds)
@@ -156,10 +231,9 @@ def simulate(
         print(report.to_json())
     else:
         _print_simulation(report)
-        if trace:
-            out.print(f"[dim]trace: {trace}[/]")
-        if plot:
-            out.print(f"[dim]timing diagram: {plot}[/]")
+        for path, what in ((trace, "trace"), (plot, "timing diagram")):
+            if path:
+                out.print(styled((f"{what}: {path}", "dim")))
     raise typer.Exit(0 if report.passed else 1)
 
 
@@ -175,33 +249,43 @@ def _default_signals(task, machine) -> list[str]:
     return list(named)[:16]
 
 
+def _report_path(program: Path) -> Path:
+    """Where `generate -o FILE` keeps the report: beside the program, FILE's stem + .report.json."""
+    return program.with_name(program.stem + ".report.json")
+
+
 @app.command()
 def generate(
     request: Annotated[str | None, typer.Argument(
         help="What the program should do, in words (default: the --task's prompt).")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language to write.")] = "fx-il",
-    model: Annotated[str, typer.Option("--model", help="Model spec: embedded, gguf:PATH, "
-                                                       "ollama:TAG, openai:URL#MODEL, "
-                                                       "scripted:FILE.")] = "embedded",
-    k: Annotated[int, typer.Option("--k", help="Examples retrieved (0: none).")] = 3,
+    model: ModelOpt = "embedded",
+    k: Annotated[int, typer.Option("--k", min=0, max=20, help="Examples retrieved (0: none).")
+                 ] = 3,
     no_rag: Annotated[bool, typer.Option("--no-rag", help="No retrieved examples.")] = False,
     no_grammar: Annotated[bool, typer.Option("--no-grammar", help="Free decoding.")] = False,
-    repair: Annotated[int, typer.Option("--repair", help="Repair rounds.")] = 2,
+    repair: Annotated[int, typer.Option("--repair", min=0, max=20, help="Repair rounds.")] = 2,
     tests: Annotated[Path | None, typer.Option("--tests", help="Task file with tests to "
                                                                "judge the program.")] = None,
     task: Annotated[str | None, typer.Option("--task", help="Task id in --tests.")] = None,
     template: Annotated[str, typer.Option("--template", help="two-part or code-only (free "
                                                              "decoding).")] = "two-part",
-    max_tokens: Annotated[int, typer.Option("--max-tokens")] = 1024,
-    temperature: Annotated[float, typer.Option("--temperature")] = 0.7,
-    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    max_tokens: MaxTokensOpt = 1024,
+    temperature: TemperatureOpt = 0.7,
+    seed: Annotated[int | None, typer.Option("--seed", min=0)] = None,
     stop_loops: StopLoopsOpt = 0,
     stop_counts: StopCountsOpt = 0,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the program to FILE and the report beside it "
+                               "(FILE's stem + .report.json) after every round, so a killed "
+                               "run keeps its finished rounds.")] = None,
     cpu: CpuOpt = "fx3u", json_: JsonOpt = False,
 ) -> None:
     """Natural language in; a checked (and, with --tests, tested) program out.
 
-    With a task, retrieval leaves that task out (its reference is never an example)."""
+    The program (or with --json the whole report) goes to standard output; progress and the
+    report for people go to standard error. With a task, retrieval leaves that task out (its
+    reference is never an example). Ctrl-C keeps the rounds already finished."""
     from plcpilot.generate.pipeline import Settings
     from plcpilot.generate.pipeline import generate as run
     from plcpilot.generate.prompts import TEMPLATES
@@ -210,6 +294,9 @@ def generate(
 
     if template not in TEMPLATES:
         raise PlcPilotError(f"unknown template {template!r}; one of {', '.join(TEMPLATES)}")
+    if output is not None:
+        writable(output, "--output")
+        writable(_report_path(output), "the report")
     chosen = find_task(load_tasks(tests), task) if tests else None
     if request is None:
         if chosen is None:
@@ -221,39 +308,66 @@ def generate(
                         sampling=Sampling(max_tokens=max_tokens, temperature=temperature,
                                           seed=seed, stop_loops=stop_loops,
                                           stop_counts=stop_counts))
-    with err.status("starting", spinner="dots") as status:
-        result = run(request, settings, task=chosen,
-                     progress=None if json_ else lambda stage: status.update(stage))
+    kept = []  # the generation after its last finished round
+
+    def finished_round(g) -> None:
+        kept[:] = [g]
+        if output is not None:
+            write_atomic(output, g.program)
+            write_atomic(_report_path(output), g.to_json() + "\n")
+        err.print(_round_line(g.final, settings.repair + 1))
+
+    with Ticker(err) as ticker:
+        try:
+            result = run(request, settings, task=chosen, on_round=finished_round,
+                         progress=lambda status: ticker.update(*status.describe()))
+        except KeyboardInterrupt:
+            if not kept:
+                raise
+            result = kept[0]
+            result.interrupted = True
     if json_:
         print(result.to_json())
     else:
-        _print_generation(result)
+        _print_generation(result, to_stdout=output is None)
+    if output is not None:
+        err.print(styled((f"program: {output}, report: {_report_path(output)}", "dim")))
+    if result.interrupted:
+        err.print(styled(("interrupted", "yellow"), f" after round {len(result.attempts)} of "
+                                                    f"{settings.repair + 1}"))
+        raise typer.Exit(130)
     passed = result.is_valid and result.behaviour_passed is not False
     raise typer.Exit(0 if passed else 1)
 
 
-def _print_generation(result) -> None:
+def _round_line(a, rounds: int):
+    sim = a.simulation
+    tests = f", tests {sum(t.passed for t in sim.tests)}/{len(sim.tests)}" if sim else ""
+    closed = ", closed" if a.closed_truncated else ""
+    return styled((f"round {a.round + 1}/{rounds}: {a.tokens_out} tokens in {a.decode_s:.1f} s "
+                   f"({a.finish_reason}{closed}), {len(a.check.errors)} check errors, "
+                   f"{len(a.check.warnings)} warnings{tests}", "dim"))
+
+
+def _print_generation(result, to_stdout: bool) -> None:
+    """The program on standard output; what people read about it on standard error."""
     if result.exemplars:
         shown = ", ".join(f"{e['id']} ({e['score']:.2f})" for e in result.exemplars)
-        out.print(f"[dim]examples: {shown}[/]")
-    for a in result.attempts:
-        sim = a.simulation
-        tests = (f", tests {sum(t.passed for t in sim.tests)}/{len(sim.tests)}" if sim else "")
-        closed = ", closed" if a.closed_truncated else ""
-        out.print(f"[dim]round {a.round + 1}: {a.tokens_out} tokens in {a.decode_s:.1f} s "
-                  f"({a.finish_reason}{closed}), {len(a.check.errors)} check errors{tests}[/]")
-    out.rule("program")
-    out.print(result.program.rstrip(), highlight=False)
-    out.rule()
-    _print_check("program", result.final.check, result.settings["cpu"])
+        err.print(styled((f"examples: {shown}", "dim")))
+    if to_stdout:
+        rule(err, "program")
+        sys.stderr.flush()
+        print(result.program.rstrip(), flush=True)
+        rule(err)
+    _print_check("program", result.final.check, result.settings["cpu"], c=err)
     if result.final.simulation is not None:
-        _print_simulation(result.final.simulation)
+        _print_simulation(result.final.simulation, c=err)
     elif result.final.simulation_error:
-        out.print(f"[red]{result.final.simulation_error}[/]")
+        err.print(styled((result.final.simulation_error, "red")))
     t = result.timings
-    out.print(f"[dim]retrieve {t['retrieve_ms']:.0f} ms, decode {t['decode_s']:.1f} s, "
-              f"check {t['check_s'] * 1000:.1f} ms, simulate {t['simulate_s'] * 1000:.1f} ms, "
-              f"total {t['total_s']:.1f} s[/]")
+    err.print(styled((f"retrieve {t['retrieve_ms']:.0f} ms, decode {t['decode_s']:.1f} s, "
+                      f"check {t['check_s'] * 1000:.1f} ms, simulate "
+                      f"{t['simulate_s'] * 1000:.1f} ms, total {t['total_s']:.1f} s", "dim")))
 
 
 @tasks_app.command("verify")
@@ -261,18 +375,16 @@ def tasks_verify(
     paths: Annotated[list[Path] | None, typer.Argument(help="Task files or folders (default: the "
                                                            "shipped FX task set).")] = None,
     cpu: CpuOpt = "fx3u", json_: JsonOpt = False,
-    show: Annotated[int, typer.Option("--show", help="Problems listed per failing task.")] = 3,
+    show: Annotated[int, typer.Option("--show", min=0, help="Problems listed per failing "
+                                                            "task.")] = 3,
 ) -> None:
     """Check every reference and run every test; print a table per category."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
     from plcpilot.paths import shipped_tasks
     from plcpilot.spec import load_tasks
     from plcpilot.verify import by_category, verify_tasks
 
     tasks = [t for p in (paths or [shipped_tasks()]) for t in load_tasks(p)]
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, transient=True, disable=json_) as bar:
+    with progress_bar(err, disable=json_ or not err.is_terminal) as bar:
         job = bar.add_task("verifying", total=len(tasks))
         verdicts = verify_tasks(tasks, cpu, progress=lambda v: bar.advance(job))
     if json_:
@@ -292,11 +404,11 @@ def tasks_verify(
         out.print(table)
         for v in verdicts:
             if not v.passed:
-                out.print(f"[red]FAIL[/] {v.id}")
+                out.print(styled(("FAIL", "red"), f" {v.id}"))
                 for p in v.problems[:show]:
                     out.print(f"     {p}")
             for note in v.notes:
-                out.print(f"[yellow]not simulated[/] {v.id}: {note}")
+                out.print(styled(("not simulated", "yellow"), f" {v.id}: {note}"))
     raise typer.Exit(0 if all(v.passed for v in verdicts) else 1)
 
 
@@ -312,14 +424,21 @@ def tasks_mutate(
     from plcpilot.verify import mutation_check
 
     tasks = [t for p in (paths or [shipped_tasks()]) for t in load_tasks(p)]
-    outcomes = [o for t in tasks for o in mutation_check(t, cpu)]
+    outcomes = []
+    with progress_bar(err, disable=not err.is_terminal) as bar:
+        job = bar.add_task("mutating", total=len(tasks))
+        for t in tasks:
+            bar.update(job, description=f"mutating {t.id}")
+            outcomes += mutation_check(t, cpu)
+            bar.advance(job)
     survivors = [o for o in outcomes if not o.killed and not o.exempt]
     for o in survivors:
-        out.print(f"[red]survived[/] {o.task}: {o.mutant}")
+        out.print(styled(("survived", "red"), f" {o.task}: {o.mutant}"))
     killed = sum(o.killed for o in outcomes)
     exempt = sum(o.exempt and not o.killed for o in outcomes)
-    out.print(f"[bold]{killed}/{len(outcomes)} mutants killed[/], {exempt} declared equivalent, "
-              f"{len(survivors)} surviving, over {len(tasks)} tasks")
+    out.print(styled((f"{killed}/{len(outcomes)} mutants killed", "bold"),
+                     f", {exempt} declared equivalent, {len(survivors)} surviving, over "
+                     f"{len(tasks)} tasks"))
     raise typer.Exit(1 if survivors else 0)
 
 
@@ -330,38 +449,42 @@ def bench_run(
     mode: Annotated[list[str], typer.Option("--mode", help="llm-only, rag, rag+grammar, "
                                                            "rag+grammar+repair (repeatable).")],
     run_dir: Annotated[Path, typer.Option("--out", help="Run folder (resumed if it exists).")],
-    samples: Annotated[int, typer.Option("--samples", help="Samples per task (Pass@k).")] = 1,
-    temperature: Annotated[float, typer.Option("--temperature")] = 0.7,
-    top_k: Annotated[int, typer.Option("--top-k")] = 40,
-    max_tokens: Annotated[int, typer.Option("--max-tokens", help="New tokens per call (use "
-                                                                 "4096 for thinking models).")
-                          ] = 1024,
-    k: Annotated[int, typer.Option("--k", help="Retrieved examples.")] = 3,
-    every: Annotated[int, typer.Option("--every", help="Take every n-th task.")] = 1,
+    samples: Annotated[int, typer.Option("--samples", min=1, max=1000,
+                                         help="Samples per task (Pass@k).")] = 1,
+    temperature: TemperatureOpt = 0.7,
+    top_k: Annotated[int, typer.Option("--top-k", min=0)] = 40,
+    max_tokens: Annotated[int, typer.Option("--max-tokens", min=1, max=1_000_000,
+                                            help="New tokens per call (use 4096 for thinking "
+                                                 "models).")] = 1024,
+    k: Annotated[int, typer.Option("--k", min=0, max=20, help="Retrieved examples.")] = 3,
+    every: Annotated[int, typer.Option("--every", min=1, help="Take every n-th task.")] = 1,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Then only the first n "
                                                                      "tasks.")] = None,
     stop_loops: StopLoopsOpt = 0,
     stop_counts: StopCountsOpt = 0,
-    concurrency: Annotated[int, typer.Option("--concurrency", help="Parallel requests to "
-                                                                   "servers.")] = 4,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256,
+                                             help="Parallel requests to servers.")] = 4,
     cpu: CpuOpt = "fx3u",
 ) -> None:
     """Run (or resume) a benchmark; samples are appended to OUT/samples.jsonl as they finish."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
     from plcpilot.bench.report import write_report
     from plcpilot.bench.runner import run
 
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeRemainingColumn(), console=err) as bar:
+    with progress_bar(err, disable=not err.is_terminal) as bar:
         job = bar.add_task("samples", total=None)
+        counts = {"total": 0, "done": 0}
 
         def total(n: int, done: int) -> None:
+            counts.update(total=n, done=done)
             bar.update(job, total=n, completed=done)
 
         def progress(r: dict) -> None:
             verdict = "error" if r["error"] else ("valid" if r["is_valid"] else "invalid")
-            bar.update(job, advance=1, description=f"{r['task_id']} {r['mode']}: {verdict}")
+            counts["done"] += 1
+            line = f"{r['task_id']} {r['mode']}: {verdict}"
+            bar.update(job, advance=1, description=line)
+            if not err.is_terminal:  # a log file gets one line per sample
+                err.print(f"{counts['done']}/{counts['total']} {line}")
 
         records = run(tasks, model, mode, run_dir, samples=samples, temperature=temperature,
                       top_k=top_k, max_tokens=max_tokens, stop_loops=stop_loops,
@@ -395,8 +518,9 @@ def tasks_import(
 
     if kind != "agents4plc":
         raise PlcPilotError(f"unknown importer {kind!r}; available: agents4plc")
+    writable(to, "--out")
     tasks = [t for f in files for t in import_agents4plc(f)]
-    to.write_text("".join(json.dumps(t.model_dump(exclude_none=True)) + "\n" for t in tasks))
+    write_atomic(to, "".join(json.dumps(t.model_dump(exclude_none=True)) + "\n" for t in tasks))
     out.print(f"{len(tasks)} tasks written to {to}")
 
 
@@ -407,10 +531,10 @@ def models_list() -> None:
 
     for name, m in KNOWN.items():
         try:
-            where = f"[green]{model_path(name)}[/]"
+            where = (str(model_path(name)), "green")
         except PlcPilotError as e:
-            where = f"[yellow]{e}[/]"
-        out.print(f"[bold]{name}[/] ({m.licence}): {m.note}\n    {where}")
+            where = (str(e), "yellow")
+        out.print(styled((name, "bold"), f" ({m.licence}): {m.note}\n    ", where))
 
 
 @models_app.command("fetch")
@@ -420,31 +544,56 @@ def models_fetch(name: Annotated[str, typer.Argument(help="qwen2.5-coder-1.5b")]
 
     if name != "qwen2.5-coder-1.5b":
         raise PlcPilotError(f"nothing to fetch for {name!r}; fetchable: qwen2.5-coder-1.5b")
-    with err.status("fetching") as status:
-        path = fetch_qwen(progress=status.update)
+    with Ticker(err) as ticker:
+        path = fetch_qwen(progress=ticker.update)
     out.print(f"{name}: {path} (use --model embedded:{name})")
 
 
 @app.command()
-def explain(code: Annotated[str, typer.Argument(help="Diagnostic code, e.g. stack-unbalanced.")]):
-    """What a diagnostic code means and how to fix it."""
+def explain(
+    code: Annotated[str | None, typer.Argument(help="Diagnostic code, e.g. stack-unbalanced.")
+                    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List every diagnostic code.")] = False,
+) -> None:
+    """What a diagnostic code means and how to fix it (--list: every code)."""
+    from plcpilot.diagnostics import all_codes
     from plcpilot.diagnostics import explain as lookup
 
+    if list_:
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        for col in ("code", "severity", "title"):
+            table.add_column(col)
+        for c in all_codes():
+            table.add_row(c.code, c.severity, c.title)
+        out.print(table)
+        return
+    if code is None:
+        raise PlcPilotError("name a diagnostic code (e.g. plcpilot explain stack-unbalanced), "
+                            "or list them all with --list")
     c = lookup(code)
-    out.print(f"[bold]{c.code}[/] ({c.severity}): {c.title}\n{c.explanation}\n[green]fix:[/] "
-              f"{c.hint}")
+    out.print(styled((c.code, "bold"), f" ({c.severity}): {c.title}\n{c.explanation}\n",
+                     ("fix:", "green"), f" {c.hint}"))
 
 
 @app.command("languages")
 def list_languages() -> None:
     """The installed languages (built-in and plug-ins)."""
     for name, lang in sorted(languages.load_all().items()):
-        out.print(f"{name:8} {lang.title}  [dim]({', '.join(lang.suffixes)})[/]")
+        out.print(styled(f"{name:8} {lang.title}  ", (f"({', '.join(lang.suffixes)})", "dim")))
+
+
+def _terminated(signum, frame) -> None:
+    """SIGTERM ends a command the way Ctrl-C does, so it can keep what it finished."""
+    raise KeyboardInterrupt
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         app()
     except PlcPilotError as e:
-        err.print(f"[red]error:[/] {e}", highlight=False)
+        err.print(styled(("error: ", "red"), str(e)))
         sys.exit(2)
+    except KeyboardInterrupt:
+        err.print(styled(("interrupted", "yellow")))
+        sys.exit(130)

@@ -6,19 +6,18 @@ Kept apart from cli.py so the language commands stay readable; the same thin-she
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from plcpilot.console import Ticker, console, progress_bar, styled
 from plcpilot.errors import PlcPilotError
 
 agent_app = typer.Typer(no_args_is_help=True, help="The plant's LLM operator agent: decide, run "
                                                    "closed loop, benchmark, serve over OPC UA.")
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = console()
+err = console(stderr=True)
 
 ModeOpt = Annotated[str, typer.Option("--mode", help="sop (the SOP engine), llm (the model), "
                                                      "hybrid (SOP where it matches).")]
@@ -29,7 +28,8 @@ FreeOpt = Annotated[bool, typer.Option("--no-grammar", help="Free decoding (no J
                                                             "constraint).")]
 
 
-def _agent(station: str, mode: str, model: str | None, no_grammar: bool = False):
+def _agent(station: str, mode: str, model: str | None, no_grammar: bool = False,
+           on_token=None):
     from plcpilot.llm.specs import load_backend
     from plcpilot.plant.agent import Agent
     from plcpilot.plant.model import load_plant
@@ -37,28 +37,50 @@ def _agent(station: str, mode: str, model: str | None, no_grammar: bool = False)
     if mode != "sop" and model is None:
         model = "embedded"
     backend = load_backend(model) if model and mode != "sop" else None
-    return Agent(load_plant().station(station), mode, backend, constrained=not no_grammar)
+    return Agent(load_plant().station(station), mode, backend, constrained=not no_grammar,
+                 on_token=on_token)
 
 
 @agent_app.command("decide")
 def decide(
-    station: Annotated[str, typer.Option("--station", help="Station name, as in IAS_PLANT.md.")],
-    log: Annotated[Path, typer.Option("--log", help="Event log file ('-': standard input).")],
+    station: Annotated[str, typer.Option("--station", help="Station name, as `plcpilot agent "
+                                                           "scenarios` lists them (e.g. 'CNC "
+                                                           "Station').")],
+    log: Annotated[str, typer.Option("--log", help="Event log file ('-': standard input), one "
+                                                   "event per line: [Station][Source][hh:mm:ss] "
+                                                   "text.")],
     mode: ModeOpt = "hybrid", model: ModelOpt = None, no_grammar: FreeOpt = False,
+    encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of the log.")
+                        ] = "utf-8",
+    max_bytes: Annotated[int, typer.Option("--max-bytes", min=1, help="Largest log accepted.")
+                         ] = 4 * 1024 * 1024,
 ) -> None:
-    """One decision for the newest event of a log: prints {"reason", "command"} (FORMATS.md §5).
+    """One decision for the newest event of a log: prints {"reason", "command"} as JSON.
 
     The command has passed the safety gate's form checks (known function, typed arguments in
     range); the station's live state is unknown from a file, so state checks apply in `run`."""
-    from plcpilot.plant.eventlog import parse_log
-    from plcpilot.sources import read_source
+    import time
 
-    text = sys.stdin.read() if str(log) == "-" else read_source(log)
-    events = parse_log(text, where=str(log))
-    agent = _agent(station, mode, model, no_grammar)
-    decision = agent.decide(events)
+    from plcpilot.plant.eventlog import parse_log
+    from plcpilot.sources import EVENT_LOG, read_source
+
+    text = read_source(log, encoding=encoding, max_bytes=max_bytes, kind=EVENT_LOG)
+    events = parse_log(text, where="standard input" if log == "-" else log)
+    with Ticker(err, enabled=mode != "sop") as ticker:  # only a model takes long
+        began = time.perf_counter()
+
+        def answering(n: int) -> None:
+            seconds = time.perf_counter() - began
+            ticker.update("the model is answering", f"{n} tokens, {n / seconds:.1f} tokens/s, "
+                                                    f"{seconds:.0f} s")
+
+        ticker.update(f"loading the {mode} agent")
+        agent = _agent(station, mode, model, no_grammar, on_token=answering)
+        ticker.update("deciding")
+        decision = agent.decide(events)
     if not decision.allowed:
-        err.print(f"[yellow]the gate refused {decision.proposed!r}: {decision.refusal}[/]")
+        err.print(styled((f"the gate refused {decision.proposed!r}: {decision.refusal}",
+                          "yellow")))
     print(json.dumps(decision.answer()))
 
 
@@ -75,12 +97,13 @@ class _LiveLog:
             self.shown[name] = len(events)
         for e in sorted(new, key=lambda e: e.seconds):
             style = {"Operator": "cyan", "Manager": "magenta"}.get(e.source, "")
-            out.print(f"[{style}]{e.line()}[/]" if style else e.line(), highlight=False)
+            out.print(styled((e.line(), style)))
 
     def decision(self, decision) -> None:
-        note = "" if decision.allowed else f"  [red]gate refused {decision.proposed}[/]"
-        out.print(f"[dim]  → {decision.command}  ({decision.source}: {decision.reason}){note}[/]",
-                  highlight=False)
+        line = styled((f"  → {decision.command}  ({decision.source}: {decision.reason})", "dim"))
+        if not decision.allowed:
+            line.append(f"  gate refused {decision.proposed}", style="red")
+        out.print(line)
 
 
 @agent_app.command("run")
@@ -90,9 +113,9 @@ def run(
                                           "station); 'plant' or 'plant/STATION/FAULT': the "
                                           "whole plant, one agent per station, one order.")],
     mode: ModeOpt = "hybrid", model: ModelOpt = None, no_grammar: FreeOpt = False,
-    variant: Annotated[int, typer.Option("--variant", help="Which of the station's task "
-                                                           "variants.")] = 0,
-    seed: Annotated[int, typer.Option("--seed")] = 7,
+    variant: Annotated[int, typer.Option("--variant", min=0, help="Which of the station's task "
+                                                                  "variants.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0)] = 7,
     no_gate: Annotated[bool, typer.Option("--no-gate", help="Execute proposals unchecked (to "
                                                             "measure what the gate prevents).")
                        ] = False,
@@ -126,10 +149,10 @@ def run(
     finally:
         if opcua:
             link.close()
-    verdict = "[green]success[/]" if episode.success else "[red]failure[/]"
-    out.print(f"{verdict}: ended {episode.ended}, {len(episode.decisions)} decisions, "
-              f"{episode.refused} refused by the gate, {len(episode.unsafe)} unsafe executed"
-              + (f" ({'; '.join(episode.unsafe)})" if episode.unsafe else ""))
+    verdict = ("success", "green") if episode.success else ("failure", "red")
+    out.print(styled(verdict, f": ended {episode.ended}, {len(episode.decisions)} decisions, "
+                     f"{episode.refused} refused by the gate, {len(episode.unsafe)} unsafe "
+                     "executed" + (f" ({'; '.join(episode.unsafe)})" if episode.unsafe else "")))
     raise typer.Exit(0 if episode.success else 1)
 
 
@@ -155,11 +178,11 @@ def _run_plant(scenario: str, mode: str, model: str | None, no_grammar: bool, se
     result = run_plant(run, agents, use_gate=not no_gate, on_decision=decided)
     live.show({n: s.events for n, s in run.sims.items()})
     stopped = {n: how for n, how in result.ended.items() if how not in ("completed", "")}
-    verdict = "[green]success[/]" if result.success else "[red]failure[/]"
-    out.print(f"{verdict}: order {'completed' if result.completed else 'not completed'}"
-              + (f", stopped by {stopped}" if stopped else "")
-              + f", {result.decisions} decisions, {result.refused} refused by the gate, "
-              f"{len(result.unsafe)} unsafe executed")
+    verdict = ("success", "green") if result.success else ("failure", "red")
+    out.print(styled(verdict, f": order {'completed' if result.completed else 'not completed'}"
+                     + (f", stopped by {stopped}" if stopped else "")
+                     + f", {result.decisions} decisions, {result.refused} refused by the gate, "
+                     f"{len(result.unsafe)} unsafe executed"))
     raise typer.Exit(0 if result.success else 1)
 
 
@@ -168,9 +191,9 @@ def serve(
     scenario: Annotated[list[str], typer.Option("--scenario", help="STATION or STATION/FAULT "
                                                 "(repeatable; default: every station).")] = [],  # noqa: B006
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port")] = 4840,
-    variant: Annotated[int, typer.Option("--variant")] = 0,
-    seed: Annotated[int, typer.Option("--seed")] = 7,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 4840,
+    variant: Annotated[int, typer.Option("--variant", min=0)] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0)] = 7,
 ) -> None:
     """Serve the simulated plant over OPC UA until Ctrl-C (one object per station, lock-step:
     the plant waits for the operator's call)."""
@@ -219,8 +242,6 @@ def bench(
                                                 "points (IAS test_points.json, no gold).")] = None,
 ) -> None:
     """Decision accuracy (exact, lenient; SOP vs abnormal) and closed-loop safety per mode."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
     from plcpilot.llm.specs import load_backend
     from plcpilot.paths import data_dir
     from plcpilot.plant import bench as pb
@@ -244,8 +265,7 @@ def bench(
     saved.write_text(json.dumps(config, indent=2) + "\n")
     episodes = len(pb.closed_loop_plan(plant)) * len(mode) * (2 if no_gate_too else 1)
     imported = scenarios.import_test_points(points) if points else []
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeRemainingColumn(), console=err) as bar:
+    with progress_bar(err) as bar:
         job = bar.add_task("decisions", total=len(points_set) * len(mode))
         pb.score_decisions(plant, points_set, None, mode, backend, run_dir,
                            advance=lambda: bar.advance(job))

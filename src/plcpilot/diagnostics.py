@@ -40,6 +40,14 @@ def register_codes(codes: list[Code]) -> dict[str, Code]:
     return table
 
 
+def all_codes() -> list[Code]:
+    """Every diagnostic code of every installed language, sorted by code."""
+    from plcpilot.languages import load_all
+
+    load_all()
+    return sorted(_CODES.values(), key=lambda c: c.code)
+
+
 def explain(code: str) -> Code:
     import difflib
 
@@ -55,6 +63,7 @@ def explain(code: str) -> Code:
 
 class Diagnostic(BaseModel):
     line: int | None = None
+    column: int | None = None  # 1-based, where the instruction or operand starts
     code: str
     message: str
     hint: str | None = None

@@ -3,6 +3,11 @@
 The CLI turns it into exit code 2 with its message; everything else is a bug and may traceback.
 """
 
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
 
 class PlcPilotError(Exception):
     """A user-facing error: the message names the file/line and says how to fix it."""
@@ -14,5 +19,15 @@ class SimulationLimit(RuntimeError):
 
 def needs_extra(feature: str, extra: str, package: str) -> PlcPilotError:
     """The error for an optional dependency that is not installed: names the extra to install."""
-    return PlcPilotError(f"{feature} needs {package}: install plcpilot with the [{extra}] extra "
-                         f"(`scripts/setup {extra}`)")
+    return PlcPilotError(f"{feature} needs {package}, which is not installed: "
+                         f"pip install 'plcpilot[{extra}]' (in a clone: scripts/setup {extra})")
+
+
+def optional_import(module: str, feature: str, extra: str, package: str | None = None
+                    ) -> ModuleType:
+    """Import an optional dependency, or raise the needs-extra error (never a raw
+    ModuleNotFoundError, whichever module first reaches for it)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise needs_extra(feature, extra, package or module) from None

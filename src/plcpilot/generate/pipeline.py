@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -76,6 +77,7 @@ class Generation(BaseModel):
     exemplars: list[dict[str, Any]] = Field(default_factory=list)
     attempts: list[Attempt] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
+    interrupted: bool = False  # stopped (Ctrl-C, SIGTERM) after the attempts it holds
 
     @property
     def final(self) -> Attempt:
@@ -103,6 +105,40 @@ class Generation(BaseModel):
         return json.dumps(data, indent=2)
 
 
+@dataclass(frozen=True)
+class Status:
+    """What the pipeline is doing, for live progress: the stage, the round, and while decoding
+    the answer's length so far."""
+
+    stage: str  # "loading model", "retrieving examples", "decoding", "checking", "simulating"
+    round: int = 0  # 1-based; 0 before the first round
+    rounds: int = 0
+    tokens: int = 0
+    seconds: float = 0.0  # time in this stage
+
+    def describe(self) -> tuple[str, str]:
+        """(stage line, detail) for a status display."""
+        stage = f"round {self.round}/{self.rounds}: {self.stage}" if self.round else self.stage
+        detail = ""
+        if self.tokens:
+            rate = self.tokens / self.seconds if self.seconds > 0 else 0.0
+            detail = f"{self.tokens} tokens, {rate:.1f} tokens/s, {self.seconds:.0f} s"
+        return stage, detail
+
+
+def _counting(say: Callable[[Status], None], status: Status) -> Callable[[int], None]:
+    """A backend's token callback that reports `status` with the answer's length and speed."""
+    began = time.perf_counter()
+    return lambda n: say(replace(status, tokens=n, seconds=time.perf_counter() - began))
+
+
+def blocking(language, report: CheckReport) -> list:
+    """What must be fixed in generated code: the checker's errors, and the warnings the language
+    counts as errors for generated code (e.g. an FX coil driven twice)."""
+    strict = getattr(language, "generated_errors", frozenset())
+    return [*report.errors, *(w for w in report.warnings if w.code in strict)]
+
+
 def _failures(sim: SimulationReport | None, error: str | None, limit: int = 6) -> list[str]:
     if error:
         return [error]
@@ -117,25 +153,28 @@ def _failures(sim: SimulationReport | None, error: str | None, limit: int = 6) -
     return []
 
 
-Progress = Callable[[str], None]
+Progress = Callable[[Status], None]
 
 
 def generate(request: str, settings: Settings = Settings(), *, task: Task | None = None,
              backend: Backend | None = None, index=None,
              progress: Progress | None = None,
+             on_round: Callable[[Generation], None] | None = None,
              first_answer: Completion | None = None) -> Generation:
     """Generate a program for `request`; with a task, its tests judge it and feed repair.
 
     `index` is an ExemplarIndex (built on demand when RAG is on); with a task from the index,
     retrieval leaves that task out (leave-one-out). `first_answer` is a first-round answer already
     decoded for the same prompt and constraint (a benchmark's rag+grammar sample, which its
-    repair mode then continues: a paired comparison, and one decode fewer)."""
-    say = progress or (lambda _stage: None)
+    repair mode then continues: a paired comparison, and one decode fewer). `progress` hears
+    every stage and, while decoding, the answer's length; `on_round` gets the generation so far
+    after each finished round (so a caller can keep it, whatever happens later)."""
+    say = progress or (lambda _status: None)
     language = languages.get(settings.language)
     if backend is None:
         from plcpilot.llm.specs import load_backend
 
-        say(f"loading model {settings.model}")
+        say(Status(f"loading model {settings.model}"))
         backend = load_backend(settings.model)
     constraint = (Constraint("lark", language.grammar(cpu=settings.cpu))
                   if settings.grammar else None)
@@ -146,7 +185,7 @@ def generate(request: str, settings: Settings = Settings(), *, task: Task | None
 
     exemplars: list[tuple[str, str]] = []
     if settings.rag and settings.k > 0:
-        say("retrieving examples")
+        say(Status("retrieving examples"))
         if index is None:
             index = default_index(settings.language)
         found, timing = index.search(request, k=settings.k, fetch_factor=settings.fetch_factor,
@@ -160,10 +199,13 @@ def generate(request: str, settings: Settings = Settings(), *, task: Task | None
 
     template = "code-only" if settings.grammar else settings.template
     first = messages = build_messages(request, language, exemplars, template)
-    for round_no in range(settings.repair + 1):
-        say(f"round {round_no + 1}: decoding")
+    rounds = settings.repair + 1
+    for round_no in range(rounds):
+        now = partial(Status, round=round_no + 1, rounds=rounds)
+        say(now("decoding"))
         completion = first_answer if round_no == 0 and first_answer is not None else \
-            backend.complete(messages, settings.sampling, constraint)
+            backend.complete(messages, settings.sampling, constraint,
+                             on_token=_counting(say, now("decoding")))
         timings["decode_s"] += completion.seconds
         program = completion.text if constraint else extract_program(completion.text)
         closed = False
@@ -171,7 +213,7 @@ def generate(request: str, settings: Settings = Settings(), *, task: Task | None
             fixed = language.close_truncated(program, cpu=settings.cpu)
             if fixed is not None:
                 program, closed = fixed, True
-        say(f"round {round_no + 1}: checking")
+        say(now("checking"))
         t0 = time.perf_counter()
         report = language.check(program, cpu=settings.cpu)
         timings["check_s"] += time.perf_counter() - t0
@@ -181,7 +223,7 @@ def generate(request: str, settings: Settings = Settings(), *, task: Task | None
                           tokens_in=completion.tokens_in, tokens_out=completion.tokens_out,
                           decode_s=completion.seconds, check=report)
         if report.is_valid and task is not None and task.tests:
-            say(f"round {round_no + 1}: simulating {len(task.tests)} tests")
+            say(now(f"simulating {len(task.tests)} tests"))
             t0 = time.perf_counter()
             try:
                 attempt.simulation = run_tests(language.simulator(program, cpu=settings.cpu),
@@ -190,15 +232,18 @@ def generate(request: str, settings: Settings = Settings(), *, task: Task | None
                 attempt.simulation_error = str(e)
             timings["simulate_s"] += time.perf_counter() - t0
         result.attempts.append(attempt)
-        done = report.is_valid and (attempt.simulation is None or attempt.simulation.passed)
+        timings["total_s"] = time.perf_counter() - started
+        result.timings = {k: round(v, 4) for k, v in timings.items()}
+        if on_round is not None:
+            on_round(result)
+        problems = blocking(language, report)
+        done = not problems and (attempt.simulation is None or attempt.simulation.passed)
         if done or round_no == settings.repair:
             break
         # feedback on the last answer only: the context stays bounded however many rounds
         messages = [*first, Message("assistant", completion.text),
-                    repair_message(report.errors, _failures(attempt.simulation,
-                                                            attempt.simulation_error))]
-    timings["total_s"] = time.perf_counter() - started
-    result.timings = {k: round(v, 4) for k, v in timings.items()}
+                    repair_message(problems, _failures(attempt.simulation,
+                                                       attempt.simulation_error))]
     return result
 
 

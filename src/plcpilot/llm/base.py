@@ -7,6 +7,7 @@ output was constrained when it was not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -55,13 +56,22 @@ class Sampling:
     stop_counts: int = 0  # the same with digits alike: cuts counting sequences too; 0: off
 
 
+# told the number of tokens decoded so far as an answer grows (for live progress)
+OnToken = Callable[[int], None]
+
+
 class Backend(Protocol):
     spec: str  # the model spec that made it, e.g. "ollama:qwen2.5-coder:7b"
     accepts: frozenset[str]  # constraint kinds it can apply
     max_concurrency: int  # requests it may serve at once (1: an in-process model)
 
+    def preflight(self) -> None:
+        """Fail now, with a clear PlcPilotError, if the backend cannot work at all (a missing
+        package, an unreachable server): before a command spends minutes on other work."""
+
     def complete(self, messages: list[Message], sampling: Sampling = Sampling(),
-                 constraint: Constraint | None = None) -> Completion: ...
+                 constraint: Constraint | None = None,
+                 on_token: OnToken | None = None) -> Completion: ...
 
 
 def require(backend: Backend, constraint: Constraint | None) -> None:

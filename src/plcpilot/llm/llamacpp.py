@@ -12,8 +12,8 @@ import os
 import time
 from pathlib import Path
 
-from plcpilot.errors import PlcPilotError, needs_extra
-from plcpilot.llm.base import Completion, Constraint, Message, Sampling, require
+from plcpilot.errors import PlcPilotError, optional_import
+from plcpilot.llm.base import Completion, Constraint, Message, OnToken, Sampling, require
 from plcpilot.llm.loops import LoopStop, stop_loops
 from plcpilot.llm.models import EMBEDDED, model_path
 
@@ -27,17 +27,17 @@ class GrammarProcessor:
     """A llama-cpp-python logits processor that masks tokens the llguidance matcher rejects."""
 
     def __init__(self, tokenizer, constraint: Constraint):
-        import llguidance
-        import llguidance.numpy
+        llguidance = optional_import("llguidance", "grammar-constrained decoding", "llm")
+        masks = optional_import("llguidance.numpy", "grammar-constrained decoding", "llm")
 
         grammar = llguidance.grammar_from(
             "lark" if constraint.kind == "lark" else "json_schema", constraint.text)
         self.matcher = llguidance.LLMatcher(tokenizer, grammar)
         if self.matcher.get_error():
             raise PlcPilotError(f"grammar does not compile: {self.matcher.get_error()}")
-        self.mask = llguidance.numpy.allocate_token_bitmask(1, tokenizer.vocab_size)
-        self._fill = llguidance.numpy.fill_next_token_bitmask
-        self._apply = llguidance.numpy.apply_token_bitmask_inplace
+        self.mask = masks.allocate_token_bitmask(1, tokenizer.vocab_size)
+        self._fill = masks.fill_next_token_bitmask
+        self._apply = masks.apply_token_bitmask_inplace
         self.started = False
 
     def __call__(self, input_ids, scores):
@@ -53,6 +53,20 @@ class GrammarProcessor:
         return self.matcher.is_accepting()
 
 
+class TokenCounter:
+    """A logits processor that only counts: it is called once per token about to be sampled,
+    so a caller learns the length of the answer as it grows (live progress)."""
+
+    def __init__(self, on_token: OnToken):
+        self.on_token, self.calls = on_token, 0
+
+    def __call__(self, input_ids, scores):
+        if self.calls:
+            self.on_token(self.calls)
+        self.calls += 1
+        return scores
+
+
 class LlamaCppBackend:
     accepts = frozenset({"lark", "json_schema"})
     max_concurrency = 1  # one llama.cpp context, not thread-safe
@@ -64,13 +78,15 @@ class LlamaCppBackend:
         self._llm = None
         self._tokenizer = None
 
+    def preflight(self) -> None:
+        optional_import("llama_cpp", "in-process models", "llm", "llama-cpp-python")
+        optional_import("llguidance", "grammar-constrained decoding", "llm")
+
     @property
     def llm(self):
         if self._llm is None:
-            try:
-                from llama_cpp import Llama
-            except ImportError:
-                raise needs_extra("in-process models", "llm", "llama-cpp-python") from None
+            Llama = optional_import("llama_cpp", "in-process models", "llm",
+                                    "llama-cpp-python").Llama
             self._llm = Llama(model_path=str(self.path), n_ctx=self.n_ctx,
                               n_threads=default_threads(), verbose=False)
         return self._llm
@@ -89,13 +105,16 @@ class LlamaCppBackend:
         return self._tokenizer
 
     def complete(self, messages: list[Message], sampling: Sampling = Sampling(),
-                 constraint: Constraint | None = None) -> Completion:
+                 constraint: Constraint | None = None,
+                 on_token: OnToken | None = None) -> Completion:
         require(self, constraint)
+        self.preflight()
         from llama_cpp import LogitsProcessorList
 
         processor = GrammarProcessor(self.tokenizer(), constraint) if constraint else None
         looping = sampling.stop_loops or sampling.stop_counts
-        processors = [p for p in (processor, looping and LoopStop(self.llm, sampling)) if p]
+        processors = [p for p in (processor, looping and LoopStop(self.llm, sampling),
+                                  on_token and TokenCounter(on_token)) if p]
         started = time.perf_counter()
         try:
             out = self.llm.create_chat_completion(

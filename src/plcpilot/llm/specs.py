@@ -24,7 +24,8 @@ def schemes() -> dict[str, Callable[[str], Backend]]:
 
 @cache
 def load_backend(spec: str = DEFAULT_MODEL) -> Backend:
-    """The backend for a spec (cached: a model loads once per process)."""
+    """The backend for a spec (cached: a model loads once per process), checked by its
+    preflight: a missing package or an unreachable server is an error here, not minutes later."""
     scheme, sep, rest = spec.partition(":")
     known = schemes()
     if scheme not in known:
@@ -36,4 +37,6 @@ def load_backend(spec: str = DEFAULT_MODEL) -> Backend:
             f"openai:http://127.0.0.1:8000/v1#model, gguf:/path/model.gguf).{hint}")
     if not sep and scheme != "embedded":
         raise PlcPilotError(f"model spec {spec!r} needs something after '{scheme}:'")
-    return known[scheme].load()(rest)
+    backend = known[scheme].load()(rest)
+    backend.preflight()
+    return backend

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from plcpilot.errors import PlcPilotError
-from plcpilot.llm.base import Backend, Constraint, Message, Sampling
+from plcpilot.llm.base import Backend, Constraint, Message, OnToken, Sampling
 from plcpilot.plant import gate, sop
 from plcpilot.plant.eventlog import Event
 from plcpilot.plant.model import Function, Param, Station
@@ -176,12 +176,13 @@ def read_answer(text: str) -> tuple[str, str]:
 
 class Agent:
     def __init__(self, station: Station, mode: Mode = "sop", backend: Backend | None = None,
-                 constrained: bool = True):
+                 constrained: bool = True, on_token: OnToken | None = None):
         if mode not in MODES:
             raise PlcPilotError(f"unknown mode {mode!r}; choose {', '.join(MODES)}")
         if mode != "sop" and backend is None:
             raise PlcPilotError(f"mode {mode} needs a model (--model)")
         self.station, self.mode, self.backend = station, mode, backend
+        self.on_token = on_token  # hears the model's answer grow (live progress)
         self.constraint = constraint_for(station, backend) if backend and constrained else None
 
     def decide(self, events: list[Event], flags: dict[str, bool] | None = None) -> Decision:
@@ -215,7 +216,7 @@ class Agent:
     def _ask(self, events: list[Event]) -> Decision:
         started = time.perf_counter()
         completion = self.backend.complete(messages(self.station, events), SAMPLING,
-                                           self.constraint)
+                                           self.constraint, on_token=self.on_token)
         seconds = time.perf_counter() - started
         try:
             reason, command = read_answer(completion.text)

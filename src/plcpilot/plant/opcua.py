@@ -27,14 +27,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-from asyncua import Client, Node, Server, ua
-from asyncua.sync import ThreadLoop
-
-from plcpilot.errors import PlcPilotError
+from plcpilot.errors import PlcPilotError, optional_import
 from plcpilot.plant.calls import Call, CallError, check_value, parse_call
 from plcpilot.plant.eventlog import Event, parse_log
 from plcpilot.plant.model import Function, Param, Plant, Station, load_plant
 from plcpilot.plant.simulator import POINTS, StationSim
+
+optional_import("asyncua", "the plant over OPC UA", "plant")  # a clear error, not a traceback
+from asyncua import Client, Node, Server, ua  # noqa: E402
+from asyncua.sync import ThreadLoop  # noqa: E402
 
 NAMESPACE = "urn:plcpilot:plant"
 PATH = "/plcpilot/"
@@ -59,6 +60,17 @@ class _Refused(Exception):
     def __init__(self, code: int, message: str, index: int | None = None):
         super().__init__(message)
         self.code, self.index = code, index
+
+
+@contextlib.contextmanager
+def _quiet(logger: str):
+    """Silence a library's logger for a moment where we report its failure ourselves."""
+    log = logging.getLogger(logger)
+    level, log.level = log.level, logging.CRITICAL + 1
+    try:
+        yield
+    finally:
+        log.level = level
 
 
 @dataclass
@@ -133,7 +145,8 @@ class PlantServer:
             self.served[sim.name] = served
             await self._add_station(server, idx, served)
         try:
-            await server.start()
+            with _quiet("asyncua.server.server"):  # it logs a traceback before raising
+                await server.start()
         except OSError as e:
             raise PlcPilotError(f"cannot serve OPC UA on {self.host}:{self.port}: {e}; choose "
                                 "another port or stop the program that holds it") from None
