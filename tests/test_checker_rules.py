@@ -54,6 +54,34 @@ def codes(text, cpu="fx3u"):
     ("LD X0\nOUT Y0\nEND\nLD X1\nOUT Y1", "after-end"),
     ("LD X0\nAND X1\nEND", "dangling-condition"),
     ("Here it is:\nLD X0\nOUT Y0\nEND", "prose-skipped"),
+    ("LD X0\nOUT Y0\n(* never closed\nEND", "unclosed-comment"),
+    ("LD M8002\nSET S20\nSTL S20\nLD X0\nSET S21\nSTL S21\nLD X1\nSET S20\nSTL S20\nOUT Y0\n"
+     "RET\nEND", "duplicate-step"),
+    # counts outside the instruction table's limits (FX3U manual), negative and huge included
+    ("LD X0\nDECO D0 M0 K-1\nEND", "constant-range"),
+    ("LD X0\nENCO M0 D0 K-1\nEND", "constant-range"),
+    ("LD X0\nENCO M0 D0 K32767\nEND", "constant-range"),
+    ("LD X0\nDECO D0 D1 K100\nEND", "constant-range"),
+    ("LD X0\nDECO D0 D1 K5\nEND", "constant-range"),
+    ("LD X0\nENCO D0 D1 K30\nEND", "constant-range"),
+    ("LD X0\nBMOV D0 D10 K513\nEND", "constant-range"),
+    ("LD X0\nFMOV K0 D10 K0\nEND", "constant-range"),
+    ("LD X0\nSFTL X0 M0 K4 K8\nEND", "constant-range"),
+    ("LD X0\nSFTR X0 M0 K1025 K1\nEND", "constant-range"),
+    ("LD X0\nROL D0 K16\nEND", "constant-range"),
+    ("LD X0\nDROR D0 K32\nEND", "constant-range"),
+    ("LD X0\nDECO S4095 D0 K2\nEND", "operand-range"),
+    ("LD X0\nZRST M0 M8100\nEND", "operand-range"),
+    ("LD X0\nZRST T0 M7679\nEND", "operand-device"),
+    ("LD X0\nZRST C199 C200\nEND", "operand-device"),
+    # numbers longer than any FX number (Python refuses int() past 4300 digits)
+    ("LD X0\nMOV K" + "1" * 5000 + " D0\nEND", "constant-range"),
+    ("LD X0\nMOV H" + "F" * 5000 + " D0\nEND", "constant-range"),
+    ("LD X0\nMOV K1 D" + "1" * 5000 + "\nEND", "operand-range"),
+    ("LD X0\nMOV K1 K4M" + "1" * 5000 + "\nEND", "operand-range"),
+    ("LD X0\nCJ P" + "1" * 5000 + "\nEND", "operand-range"),
+    ("LD X0\nOUT Y0\nP" + "1" * 5000 + "\nLD X1\nOUT Y1\nEND", "operand-range"),
+    ("LD X0\nOUT Y0\nP5000\nLD X1\nOUT Y1\nEND", "operand-range"),
 ])
 def test_rule_fires_on_its_failing_example(program, code):
     code, _, cpu = code.partition(":")
@@ -73,6 +101,10 @@ def test_rule_fires_on_its_failing_example(program, code):
     "LD X0\nCJ P63\nLD X1\nOUT Y0\nEND",
     "LD X0\nOUT C200 K100000\nLDD>= C200 K70000\nOUT Y0\nEND",
     "LD M8000\nMOV K4X0 D0\nMOV D0 K4Y0\nEND",
+    # counts at the edges of their limits; ZRST with D1 > D2 (resets D1 only)
+    "LD M8000\nDROL D0 K31\nSFTL X0 M0 K16 K16\nDECO D0 M0 K8\nENCO D0 D1 K4\n"
+    "BMOV D0 D10 K512\nZRST M10 M0\nDECO D0 D2 K0\nEND",
+    "0000 LD X0\n" + "0" * 5000 + " OUT Y0\nEND",  # a long step number is only a step number
 ])
 def test_idiomatic_programs_have_no_diagnostics(program):
     r = check(program)
@@ -84,6 +116,24 @@ def test_same_coil_in_different_stl_steps_is_not_a_double_coil():
     program = ("LD M8002\nSET S0\nSTL S0\nOUT Y0\nLD X0\nSET S20\nSTL S20\nOUT Y0\nLD X1\n"
                "SET S0\nRET\nEND")
     assert "double-coil" not in codes(program)
+
+
+def test_a_parallel_merge_names_states_that_have_their_own_steps():
+    """FX manual pattern: each branch's last step, then `STL S21 / STL S31` joining them."""
+    program = ("LD M8002\nSET S0\nSTL S0\nLD X0\nSET S21\nSET S31\nSTL S21\nOUT Y1\n"
+               "STL S31\nOUT Y2\nSTL S21\nSTL S31\nLD X2\nSET S40\nSTL S40\nLD X3\nOUT S0\n"
+               "RET\nEND")
+    assert codes(program) == set()
+
+
+def test_diagnostics_point_at_the_mnemonic_or_the_operand_column():
+    r = check("0001  LD X0\n  OUT X1\nP1: LD X8 ; c\n\tMOV K1 D0 D1\n  LD X0\n  ORB\n")
+    at = {(d.line, d.code): d.column for d in r.errors + r.warnings}
+    assert at[(2, "operand-device")] == 7  # X1
+    assert at[(3, "octal-digit")] == 8  # X8, after the label
+    assert at[(4, "operand-count")] == 2  # MOV, after a tab
+    assert at[(6, "block-stack")] == 3  # ORB
+    assert at[(5, "dangling-condition")] == 3
 
 
 def test_all_errors_are_collected_not_just_the_first():

@@ -81,10 +81,9 @@ def test_docs_name_only_files_a_clone_has(doc):
     missing = []
     for cmd in commands(doc):
         for word in shlex.split(cmd, comments=True):
-            if re.match(r"^(data|examples|docs|benchmarks|scripts)/[\w./-]+$", word) \
-                    and not any(ch in word for ch in "*…"):
-                if not (ROOT / word).exists():
-                    missing.append(word)
+            named = re.match(r"^(data|examples|docs|benchmarks|scripts)/[\w./-]+$", word)
+            if named and not any(ch in word for ch in "*…") and not (ROOT / word).exists():
+                missing.append(word)
     assert missing == []
     assert "../shared" not in "".join(commands(doc))
 

@@ -10,7 +10,6 @@ from conftest import cli
 from plcpilot.errors import PlcPilotError
 from plcpilot.generate.pipeline import Settings, generate, settings_for
 from plcpilot.llm.http_chat import ollama
-from plcpilot.llm.specs import load_backend
 from plcpilot.paths import shipped_tasks
 from plcpilot.spec import load_tasks
 
@@ -54,6 +53,18 @@ def test_repair_feeds_back_checker_errors_with_their_codes(tmp_path):
     feedback = out["attempts"][1]["messages"][-1]["content"]
     assert "unknown-mnemonic" in feedback and "fix:" in feedback
     assert out["is_valid"] and out["behaviour_passed"]
+
+
+def test_a_coil_driven_twice_is_repaired_although_the_checker_only_warns(tmp_path):
+    """Generated code must not carry logic without effect: the FX language counts double-coil
+    (and its kin) as errors for generated code, so the repair loop hears of it."""
+    twice = TASK.reference.replace("END", "LD X0\nOUT Y1\nEND")  # the second OUT Y1 wins
+    r, out = run(script(tmp_path, twice, TASK.reference), "--no-rag", "--repair", "2")
+    first, second = out["attempts"]
+    assert first["check"]["is_valid"]
+    assert "double-coil" in [w["code"] for w in first["check"]["warnings"]]
+    assert "double-coil" in second["messages"][-1]["content"]
+    assert r.returncode == 0 and out["behaviour_passed"]
 
 
 def test_rounds_are_bounded_and_a_failure_exits_1(tmp_path):

@@ -74,6 +74,10 @@ REJECTED = {
     "NEXT without FOR": "LD X0\nOUT Y0\nNEXT\nEND\n",
     "STL inside MC": "LD X0\nMC N0 M1\nSTL S0\nOUT Y0\nRET\nMCR N0\nEND\n",
     "jump to a missing pointer": "LD X0\nCJ P5\nEND\n",
+    "shift of more bits in than the register holds": "LD X0\nSFTL X0 M0 K4 K8\nEND\n",
+    "rotation past the word": "LD X0\nROL D0 K16\nEND\n",
+    "decode of more bits than a word holds": "LD X0\nDECO D0 D1 K5\nEND\n",
+    "block move of no words": "LD X0\nBMOV D0 D10 K0\nEND\n",
 }
 
 
@@ -92,6 +96,23 @@ def test_grammar_rejects_what_the_checker_rejects(why):
 def test_pointer_programs_are_valid_fx_but_not_generated(program):
     assert languages.get("fx-il").check(program).is_valid
     assert not accepts(program)
+
+
+# every instruction whose counts the table limits, with the count written in; values around
+# each limit (and the grammar's own small caps) are tried
+COUNTED = ["ROL D0 K{}", "DROR D0 K{}", "BMOV D0 D100 K{}", "FMOV K1 D100 K{}", "DFMOV K1 D100 K{}",
+           "SFTL X0 M0 K{} K4", "SFTR X0 M0 K8 K{}", "DECO D0 M0 K{}", "DECO D0 D10 K{}",
+           "ENCO M0 D0 K{}", "ENCO D0 D1 K{}"]
+EDGES = [-1, 0, 1, 2, 4, 5, 8, 9, 15, 16, 17, 31, 32, 512, 513, 1024, 1025]
+
+
+@pytest.mark.parametrize("template", COUNTED)
+def test_grammar_admits_no_count_the_checker_rejects(template):
+    admitted = [v for v in EDGES if accepts(f"LD X0\n{template.format(v)}\nEND\n")]
+    assert admitted  # each limited instruction stays in the grammar
+    rejected = [v for v in admitted
+                if not languages.get("fx-il").check(f"LD X0\n{template.format(v)}\nEND\n").is_valid]
+    assert rejected == []
 
 
 def test_fx2n_grammar_uses_fx2n_ranges():

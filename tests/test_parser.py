@@ -14,6 +14,23 @@ def test_comments_of_all_three_kinds_are_ignored():
     assert parse(text).statements[2].line == 5  # line numbers survive block comments
 
 
+def test_a_comment_keeps_the_columns_of_what_follows_it_and_an_unclosed_one_is_remembered():
+    program = parse("LD X0 (* a *) \n(* one\ntwo *) OUT Y0\nEND (* never closed\nLD X1\n")
+    assert [(s.line, s.name, s.column) for s in program.statements] == [
+        (1, "LD", 1), (3, "OUT", 8), (4, "END", 1)]
+    assert program.unclosed_comment == (4, 5)
+
+
+def test_statements_remember_where_the_mnemonic_and_each_operand_start():
+    program = parse("0001  LD = D0 K5\n  P3: MOV K1,  D2 ; note\n")
+    assert [(s.column, s.arg_columns) for s in program.statements] == [(7, [12, 15]),
+                                                                       (7, [11, 16])]
+
+
+def test_a_line_of_separators_only_is_blank():
+    assert names(",\n , ,\nLD X0\nEND") == [("LD", ["X0"]), ("END", [])]
+
+
 def test_markdown_fences_and_prose_around_code_are_skipped():
     text = ("Here is the program:\n```\nLD X0\nOUT Y0\nEND\n```\n"
             "This program turns on Y0 while X0 is on.\n")

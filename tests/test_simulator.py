@@ -359,3 +359,106 @@ def test_32_bit_fill_of_digit_devices_steps_32_bits():
     first = sum(s[f"M{100 + k}"] << k for k in range(32))
     second = sum(s[f"M{132 + k}"] << k for k in range(32))
     assert first == second == 100000 and s["M164"] == 0
+
+
+# ---- operation errors: the FX does not execute the instruction, flags it and scans on --------
+
+def operation_error(program: str, scans: int = 1, **inputs: int) -> Scanner:
+    return Scanner(program).set(**inputs).run(scans=scans)
+
+
+@pytest.mark.parametrize("program", [
+    "LD M8000\nMOV K20000 D1\nBMOV D10 D100 D1\nINC D200\nEND",
+    "LD M8000\nMOV K20000 D1\nFMOV K7 D100 D1\nINC D200\nEND",
+    "LD M8000\nMOV K-1 D1\nBMOV D10 D100 D1\nINC D200\nEND",
+    "LD M8000\nMOV K0 D1\nFMOV K7 D100 D1\nINC D200\nEND",
+])
+def test_a_count_a_register_supplies_out_of_range_is_operation_error_6706(program):
+    s = operation_error(program)
+    assert (s["M8067"], s["D8067"], s["D8069"]) == (1, 6706, 3)
+    assert s["D100"] == 0 and s["D200"] == 1  # not executed; the scan went on
+    assert len(s.m.notes) == 1 and s.m.notes[0].startswith("line 3: operation error 6706: ")
+
+
+def test_a_block_move_past_the_last_register_names_where_it_ends():
+    s = operation_error("LD M8000\nMOV K20 D1\nBMOV D7990 D100 D1\nEND")
+    assert s["D8067"] == 6706
+    assert s.m.notes == ["line 3: operation error 6706: BMOV reaches D8009, past D7999"]
+
+
+def test_a_shift_by_more_bits_than_the_register_holds_is_an_operation_error():
+    s = operation_error("LD M8000\nMOV K8 D1\nSFTL X0 M0 K4 D1\nEND", X0=1)
+    assert (s["M8067"], s["D8067"], s["M0"]) == (1, 6706, 0)
+    assert "n2 must be 1..4" in s.m.notes[0]
+
+
+def test_a_jump_into_a_for_body_reaches_next_without_for_error_6709():
+    s = operation_error("LD M8000\nCJ P1\nFOR K2\nP1\nLD M8000\nINC D0\nNEXT\nEND", scans=2)
+    assert (s["D0"], s["M8067"], s["D8067"]) == (2, 1, 6709)
+    assert s.m.notes == ["line 7: operation error 6709: NEXT without a running FOR (a jump "
+                         "entered the loop body)"]
+
+
+def test_sret_without_call_and_calls_nested_too_deep_are_error_6709():
+    no_fend = operation_error("LD X0\nCALL P1\nP1\nLD M8000\nINC D0\nSRET\nEND")
+    assert (no_fend["D0"], no_fend["D8067"]) == (1, 6709) and "SRET" in no_fend.m.notes[0]
+    recursive = operation_error("LD M8000\nCALL P1\nFEND\nP1\nLD M8000\nINC D0\nCALL P1\nSRET\n"
+                                "END")
+    assert (recursive["D0"], recursive["D8067"]) == (5, 6709)  # five levels, then refused
+    assert "CALL nested deeper than 5" in recursive.m.notes[0]
+
+
+def test_m8068_latches_the_first_error_while_d8069_follows_the_latest():
+    s = operation_error("LD M8000\nDIV K1 K0 D0\nENCO D2 D3 K4\nEND")
+    assert (s["M8067"], s["M8068"], s["D8068"], s["D8069"]) == (1, 1, 2, 3)
+    assert [n.split(":")[0] for n in s.m.notes] == ["line 2", "line 3"]
+    assert "DIV 1 by zero" in s.m.notes[0] and "no bit of D2 is on" in s.m.notes[1]
+
+
+def test_an_operation_error_is_noted_once_however_often_it_repeats():
+    s = operation_error("LD M8000\nDIV K1 K0 D0\nEND", scans=100)
+    assert s.m.notes == ["line 2: operation error 6706: DIV 1 by zero"]
+
+
+def test_zrst_with_the_first_device_after_the_last_resets_only_the_first():
+    s = Scanner("LD M8002\nSET M1\nSET M2\nSET M3\nLD X0\nZRST M3 M1\nEND").run(scans=1)
+    s.set(X0=1).run(scans=1)
+    assert (s["M1"], s["M2"], s["M3"]) == (1, 1, 0)
+
+
+def test_deco_reads_n_bits_of_a_bit_source_and_n0_does_nothing():
+    p = "LD M8000\nDECO X0 M10 K2\nDECO D0 D1 K0\nEND"
+    s = Scanner(p).set(X0=1, X1=1, X2=1, D1=5).run(scans=1)  # X2 is beyond n = 2 bits
+    assert [s[f"M{10 + k}"] for k in range(5)] == [0, 0, 0, 1, 0] and s["D1"] == 5
+
+
+def test_encode_gives_the_highest_bit_on():
+    s = Scanner("LD M8000\nENCO M0 D0 K3\nENCO D1 D2 K4\nEND").set(M2=1, M6=1, D1=0x0A).run(
+        scans=1)
+    assert (s["D0"], s["D2"], s["M8067"]) == (6, 3, 0)
+
+
+# ---- what a timeline may name and write --------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "cpu"), [
+    ("D9000", "fx3u"), ("X400", "fx3u"), ("T600", "fx3u"), ("M8600", "fx3u"), ("D9999", "fx3u"),
+    ("S5000", "fx3u"), ("M5000", "fx2n"), ("D" + "9" * 5000, "fx3u"), ("K4M0", "fx3u"),
+])
+def test_a_timeline_naming_a_device_the_cpu_lacks_gets_a_clear_error(name, cpu):
+    machine = compile_program("LD X0\nOUT Y0\nEND", cpu=cpu)()
+    with pytest.raises(PlcPilotError, match="test names"):
+        machine.read(name)
+    with pytest.raises(PlcPilotError, match="test names"):
+        machine.write(name, 0)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("X0", 2), ("M0", -1), ("D0", 40000), ("D0", -32769), ("V0", 2**40), ("D0", True)])
+def test_a_timeline_value_the_device_cannot_hold_is_refused(name, value):
+    with pytest.raises(PlcPilotError, match=name):
+        compile_program("LD X0\nOUT Y0\nEND")().write(name, value)
+
+
+def test_timeline_values_at_the_device_limits_are_written():
+    s = Scanner("LD X0\nOUT Y0\nEND").set(X0=True, M7679=1, D0=-32768, D7999=32767, Z7=1)
+    assert (s["X0"], s["M7679"], s["D0"], s["D7999"], s["Z7"]) == (1, 1, -32768, 32767, 1)

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from plcpilot import __version__, languages
 from plcpilot.cli_agent import agent_app
-from plcpilot.console import Ticker, console, progress_bar, rule, styled
+from plcpilot.console import Ticker, console, progress_bar, rule, styled, warner
 from plcpilot.diagnostics import CheckReport
 from plcpilot.errors import PlcPilotError
 from plcpilot.sources import DEFAULT_MAX_BYTES, read_source, writable, write_atomic
@@ -323,7 +323,9 @@ def generate(
                          progress=lambda status: ticker.update(*status.describe()))
         except KeyboardInterrupt:
             if not kept:
-                raise
+                err.print(styled(("interrupted", "yellow"), " before the first round finished: "
+                                                            "nothing to keep"))
+                raise typer.Exit(130) from None
             result = kept[0]
             result.interrupted = True
     if json_:
@@ -384,7 +386,7 @@ def tasks_verify(
     from plcpilot.verify import by_category, verify_tasks
 
     tasks = [t for p in (paths or [shipped_tasks()]) for t in load_tasks(p)]
-    with progress_bar(err, disable=json_ or not err.is_terminal) as bar:
+    with progress_bar(err, disable=json_) as bar:
         job = bar.add_task("verifying", total=len(tasks))
         verdicts = verify_tasks(tasks, cpu, progress=lambda v: bar.advance(job))
     if json_:
@@ -425,7 +427,7 @@ def tasks_mutate(
 
     tasks = [t for p in (paths or [shipped_tasks()]) for t in load_tasks(p)]
     outcomes = []
-    with progress_bar(err, disable=not err.is_terminal) as bar:
+    with progress_bar(err) as bar:
         job = bar.add_task("mutating", total=len(tasks))
         for t in tasks:
             bar.update(job, description=f"mutating {t.id}")
@@ -470,26 +472,20 @@ def bench_run(
     from plcpilot.bench.report import write_report
     from plcpilot.bench.runner import run
 
-    with progress_bar(err, disable=not err.is_terminal) as bar:
+    with progress_bar(err) as bar:
         job = bar.add_task("samples", total=None)
-        counts = {"total": 0, "done": 0}
 
         def total(n: int, done: int) -> None:
-            counts.update(total=n, done=done)
             bar.update(job, total=n, completed=done)
 
         def progress(r: dict) -> None:
             verdict = "error" if r["error"] else ("valid" if r["is_valid"] else "invalid")
-            counts["done"] += 1
-            line = f"{r['task_id']} {r['mode']}: {verdict}"
-            bar.update(job, advance=1, description=line)
-            if not err.is_terminal:  # a log file gets one line per sample
-                err.print(f"{counts['done']}/{counts['total']} {line}")
+            bar.update(job, advance=1, description=f"{r['task_id']} {r['mode']}: {verdict}")
 
         records = run(tasks, model, mode, run_dir, samples=samples, temperature=temperature,
                       top_k=top_k, max_tokens=max_tokens, stop_loops=stop_loops,
                       stop_counts=stop_counts, k=k, cpu=cpu, every=every, limit=limit,
-                      concurrency=concurrency, progress=progress, total=total)
+                      concurrency=concurrency, progress=progress, total=total, warn=warner(err))
     report = write_report(run_dir)
     errors = sum(r["error"] is not None for r in records)
     out.print(f"{len(records)} samples ({errors} errors) in {run_dir}; report: {report}")
@@ -502,7 +498,7 @@ def bench_report(run_dir: Annotated[Path, typer.Argument(help="A bench run folde
 
     if not (run_dir / "config.json").is_file():
         raise PlcPilotError(f"{run_dir} is not a bench run folder (no config.json)")
-    out.print(f"report: {write_report(run_dir)}")
+    out.print(f"report: {write_report(run_dir, warn=warner(err))}")
 
 
 @tasks_app.command("import")

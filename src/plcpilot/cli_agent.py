@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from plcpilot.console import Ticker, console, progress_bar, styled
+from plcpilot.console import Ticker, console, progress_bar, styled, warner
 from plcpilot.errors import PlcPilotError
 
 agent_app = typer.Typer(no_args_is_help=True, help="The plant's LLM operator agent: decide, run "
@@ -59,24 +59,22 @@ def decide(
 
     The command has passed the safety gate's form checks (known function, typed arguments in
     range); the station's live state is unknown from a file, so state checks apply in `run`."""
-    import time
-
+    from plcpilot.llm.base import TokenClock
     from plcpilot.plant.eventlog import parse_log
     from plcpilot.sources import EVENT_LOG, read_source
 
     text = read_source(log, encoding=encoding, max_bytes=max_bytes, kind=EVENT_LOG)
     events = parse_log(text, where="standard input" if log == "-" else log)
     with Ticker(err, enabled=mode != "sop") as ticker:  # only a model takes long
-        began = time.perf_counter()
-
         def answering(n: int) -> None:
-            seconds = time.perf_counter() - began
-            ticker.update("the model is answering", f"{n} tokens, {n / seconds:.1f} tokens/s, "
+            seconds, rate = clock.tick(n)
+            ticker.update("the model is answering", f"{n} tokens, {rate:.1f} tokens/s, "
                                                     f"{seconds:.0f} s")
 
         ticker.update(f"loading the {mode} agent")
         agent = _agent(station, mode, model, no_grammar, on_token=answering)
         ticker.update("deciding")
+        clock = TokenClock()  # the answer's speed, from after the model has loaded
         decision = agent.decide(events)
     if not decision.allowed:
         err.print(styled((f"the gate refused {decision.proposed!r}: {decision.refusal}",
@@ -255,17 +253,11 @@ def bench(
     plant = load_plant()
     points_set = scenarios.load(scenario_path or data_dir() / "scenarios")
     backend = load_backend(model or "embedded") if set(mode) - {"sop"} else None
-    run_dir.mkdir(parents=True, exist_ok=True)
     config = {"model": backend.spec if backend else None, "modes": mode,
               "scenarios": str(scenario_path or "shipped"), "points": len(points_set)}
-    saved = run_dir / "config.json"
-    if saved.is_file() and json.loads(saved.read_text()) != config:
-        raise PlcPilotError(f"{run_dir} holds a run with another configuration "
-                            f"({saved.read_text().strip()}); use a new --out")
-    saved.write_text(json.dumps(config, indent=2) + "\n")
     episodes = len(pb.closed_loop_plan(plant)) * len(mode) * (2 if no_gate_too else 1)
     imported = scenarios.import_test_points(points) if points else []
-    with progress_bar(err) as bar:
+    with pb.open_run(run_dir, config), progress_bar(err) as bar:
         job = bar.add_task("decisions", total=len(points_set) * len(mode))
         pb.score_decisions(plant, points_set, None, mode, backend, run_dir,
                            advance=lambda: bar.advance(job))
@@ -284,8 +276,8 @@ def bench(
             job = bar.add_task("IAS test points", total=len(imported) * len(mode))
             pb.answer_points(plant, imported, mode, backend, run_dir,
                              advance=lambda: bar.advance(job))
-    title = f"Operator agent: {config['model'] or 'SOP engine'} on {len(points_set)} points"
-    out.print(f"report: {pb.write_report(run_dir, title)}")
+        title = f"Operator agent: {config['model'] or 'SOP engine'} on {len(points_set)} points"
+        out.print(f"report: {pb.write_report(run_dir, title, warn=warner(err))}")
 
 
 @agent_app.command("report")
@@ -293,8 +285,9 @@ def report(run_dir: Annotated[Path, typer.Argument(help="An agent bench folder."
     """Rewrite report.md, summary.json and accuracy.png of a (finished or partial) run."""
     from plcpilot.plant import bench as pb
 
-    if not (run_dir / "config.json").is_file():
+    config = pb.read_config(run_dir)
+    if config is None:
         raise PlcPilotError(f"{run_dir} is not an agent bench folder (no config.json)")
-    config = json.loads((run_dir / "config.json").read_text())
-    title = f"Operator agent: {config['model'] or 'SOP engine'} on {config['points']} points"
-    out.print(f"report: {pb.write_report(run_dir, title)}")
+    title = (f"Operator agent: {config.get('model') or 'SOP engine'} on "
+             f"{config.get('points', '?')} points")
+    out.print(f"report: {pb.write_report(run_dir, title, warn=warner(err))}")

@@ -30,6 +30,11 @@ def styled(*parts: str | tuple[str, str]) -> Text:
     return Text.assemble(*parts)
 
 
+def warner(c: Console):
+    """A `warn(message)` callback for the API's warnings (e.g. skipped result lines)."""
+    return lambda message: c.print(styled(("warning: ", "yellow"), message))
+
+
 def rule(c: Console, title: str = "") -> None:
     """A horizontal rule on a terminal; a short plain one in a pipe (no 1000-column line)."""
     if c.is_terminal:
@@ -38,10 +43,62 @@ def rule(c: Console, title: str = "") -> None:
         c.print(f"--- {title} ---" if title else "---")
 
 
-def progress_bar(c: Console, *, disable: bool = False) -> Progress:
-    """The bar long commands show on stderr; task descriptions are plain text, not markup."""
+def progress_bar(c: Console, *, disable: bool = False) -> Progress | LogProgress:
+    """The bar long commands show on stderr (task descriptions are plain text, not markup); in
+    a pipe or a log file, plain progress lines instead."""
+    if not c.is_terminal:
+        return LogProgress(c, disable=disable)
     return Progress(TextColumn("{task.description}", markup=False), BarColumn(),
                     MofNCompleteColumn(), TimeRemainingColumn(), console=c, disable=disable)
+
+
+class LogProgress:
+    """The calls of a rich Progress, written as lines for a log: a task's state at most every
+    `every` seconds and when it completes, with elapsed time and an estimate of what is left."""
+
+    def __init__(self, c: Console, every: float = 5.0, disable: bool = False):
+        import time
+
+        self.c, self.every, self.disable, self._clock = c, every, disable, time.monotonic
+        self.tasks: dict[int, dict] = {}
+
+    def __enter__(self) -> LogProgress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def add_task(self, description: str, total: float | None = None) -> int:
+        now = self._clock()
+        self.tasks[len(self.tasks)] = {"description": description, "total": total,
+                                       "completed": 0, "started": now, "shown": now}
+        return len(self.tasks) - 1
+
+    def advance(self, task: int, advance: float = 1) -> None:
+        self.update(task, advance=advance)
+
+    def update(self, task: int, *, total: float | None = None, completed: float | None = None,
+               advance: float | None = None, description: str | None = None) -> None:
+        t = self.tasks[task]
+        for key, value in (("total", total), ("completed", completed),
+                           ("description", description)):
+            if value is not None:
+                t[key] = value
+        t["completed"] += advance or 0
+        now = self._clock()
+        done = t["total"] is not None and t["completed"] >= t["total"]
+        if not self.disable and (done or now - t["shown"] >= self.every):
+            t["shown"] = now
+            self.c.print(self._line(t, now))
+
+    @staticmethod
+    def _line(t: dict, now: float) -> str:
+        elapsed, n, total = now - t["started"], t["completed"], t["total"]
+        line = f"{t['description']}: {n:g}" + (f"/{total:g}" if total else "")
+        line += f" in {elapsed:.0f} s"
+        if total and 0 < n < total:
+            line += f", about {elapsed / n * (total - n):.0f} s left"
+        return line
 
 
 class Ticker:

@@ -29,6 +29,8 @@ class Language(Protocol):
     suffixes: tuple[str, ...]  # file endings that select this language
     code_fence: str  # markdown fence tag for programs in prompts ("fx-il", "st")
     prompt_rules: str  # how a program is written, for generation prompts
+    # optional: `generated_errors`, the warning codes that count as errors for generated code
+    # (the repair loop hears of them), e.g. FX's double-coil; none when absent
 
     def check(self, source: str, **options) -> CheckReport:
         """Static check: never raises for a bad program, reports it."""

@@ -5,14 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def timing_diagram(times: list[int], names: list[str], values: list[list[int]], *, title: str,
-                   path: Path) -> None:
-    """One step trace per signal, stacked like a logic analyser; words drawn as numbers."""
+def pyplot():
+    """matplotlib's pyplot drawing to files (Agg: no screen needed), with mathtext off: labels
+    hold user text (test and signal names, task categories, model specs, station names), and a
+    `$` there must be drawn as written, not parsed as a formula (an unmatched one raises)."""
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["text.parse_math"] = False
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def timing_diagram(times: list[int], names: list[str], values: list[list[int]], *, title: str,
+                   path: Path) -> None:
+    """One step trace per signal, stacked like a logic analyser; words drawn as numbers."""
+    plt = pyplot()
     n = len(names)
     fig, axes = plt.subplots(n, 1, sharex=True, figsize=(10, 0.6 * n + 1.2), squeeze=False)
     for ax, name, series in zip(axes[:, 0], names, values, strict=True):

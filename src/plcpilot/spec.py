@@ -11,14 +11,16 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Protocol
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from plcpilot.errors import PlcPilotError, SimulationLimit
+from plcpilot.taskfile import INT_BITS, read_task_file
 
-Value = int | bool
+# 0/1, true/false or an integer as wide as a PLC's widest (LINT, ULINT, LWORD): a machine is
+# never handed a number no device could hold
+Value = Annotated[int, Field(ge=-(1 << (INT_BITS - 1)), le=(1 << INT_BITS) - 1)] | bool
 
 
 class Machine(Protocol):
@@ -114,24 +116,6 @@ class SimulationReport(BaseModel):
 
 # ---- task files --------------------------------------------------------------------------
 
-def _records(path: Path) -> list[Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise PlcPilotError(f"{path}: cannot read task file ({e})") from None
-    try:
-        if path.suffix == ".jsonl":
-            return [json.loads(line) for line in text.splitlines() if line.strip()]
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as e:
-        raise PlcPilotError(f"{path}: not valid {path.suffix[1:].upper() or 'YAML'}: {e}") from None
-    if data is None:
-        return []
-    if not isinstance(data, list):
-        raise PlcPilotError(f"{path}: a task file holds a list of tasks")
-    return data
-
-
 TASK_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 
 
@@ -151,7 +135,7 @@ def load_tasks(path: Path | str) -> list[Task]:
     tasks: list[Task] = []
     for file in task_files(Path(path)):
         seen: set[str] = set()
-        for k, record in enumerate(_records(file)):
+        for k, record in enumerate(read_task_file(file)):
             try:
                 task = Task.model_validate(record)
             except ValidationError as e:
@@ -220,10 +204,30 @@ def _same(expected: Value, actual: int) -> bool:
     return int(expected) == int(actual)
 
 
-def run_test(new_machine: Callable[[], Machine], test: Test, *, max_scans: int = 500_000,
-             max_seconds: float = 60.0, trace: Trace | None = None) -> TestResult:
-    """Run one test on a fresh machine (power-on state)."""
-    machine = new_machine()
+def run_test(new_machine: Callable[[], Machine], test: Test, *, task: str | None = None,
+             max_scans: int = 500_000, max_seconds: float = 60.0,
+             trace: Trace | None = None) -> TestResult:
+    """Run one test on a fresh machine (power-on state). A name or value the machine refuses,
+    before or during the run, is a PlcPilotError naming the task and the test."""
+    try:
+        return _run_test(new_machine, test, max_scans, max_seconds, trace)
+    except PlcPilotError as e:
+        where = f"task {task}, test {test.name!r}" if task else f"test {test.name!r}"
+        raise PlcPilotError(f"{where}: {e}") from None
+
+
+def _try_names(spare: Machine, test: Test) -> None:
+    """Every name the test reads and every value it sets, tried on a spare machine: a name or
+    value the machine refuses fails before any scan runs, not minutes into a long timeline."""
+    for name in sorted({n for e in test.timeline for n in e.names}):
+        spare.read(name)
+    for event in test.timeline:
+        for name, value in (event.set_ or {}).items():
+            spare.write(name, int(value))
+
+
+def _run_test(new_machine: Callable[[], Machine], test: Test, max_scans: int,
+              max_seconds: float, trace: Trace | None) -> TestResult:
     dt = test.scan_ms
     points = sorted((e for e in test.timeline if e.hold is None), key=lambda e: e.at_ms)
     holds = [e for e in test.timeline if e.hold is not None]
@@ -234,9 +238,8 @@ def run_test(new_machine: Callable[[], Machine], test: Test, *, max_scans: int =
         result.error = (f"the timeline runs to {end} ms = {needed} scans of {dt} ms, over the "
                         f"limit of {max_scans} scans (raise it with --max-scans)")
         return result
-    names = {n for e in test.timeline for n in e.names}
-    for name in sorted(names):
-        machine.read(name)  # unknown names fail before anything runs
+    _try_names(new_machine(), test)
+    machine = new_machine()
     hold_failures: dict[tuple[int, str], Failure] = {}
     started = time.monotonic()
     k = 0
@@ -288,7 +291,7 @@ def run_test(new_machine: Callable[[], Machine], test: Test, *, max_scans: int =
 
 def run_tests(new_machine: Callable[[], Machine], tests: Iterable[Test], *,
               task: str | None = None, trace: Trace | None = None, **bounds) -> SimulationReport:
-    results = [run_test(new_machine, test, trace=trace, **bounds) for test in tests]
+    results = [run_test(new_machine, test, task=task, trace=trace, **bounds) for test in tests]
     notes = sorted({note for r in results for note in r.notes})
     return SimulationReport(passed=all(r.passed for r in results) and bool(results),
                             tests=results, task=task, notes=notes)

@@ -6,15 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from plcpilot.bench.runner import read_samples
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+from plcpilot.plots import pyplot
 
 
 def _label(g: dict, models: int) -> str:
@@ -22,7 +14,7 @@ def _label(g: dict, models: int) -> str:
 
 
 def pass_rates(groups: list[dict], path: Path, models: int) -> None:
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(groups)), 4))
     xs = range(len(groups))
     for offset, key, colour in ((-0.2, "valid", "tab:blue"), (0.2, "behaviour", "tab:green")):
@@ -44,7 +36,7 @@ def pass_rates(groups: list[dict], path: Path, models: int) -> None:
 def pareto(groups: list[dict], path: Path, models: int) -> None:
     """Quality (mean similarity to the reference) against generation time; the frontier joins
     the points no other point beats on both."""
-    plt = _plt()
+    plt = pyplot()
     pts = [(g["means"]["latency_s"][0], g["means"]["similarity"][0], g) for g in groups
            if g["means"]["latency_s"][0] == g["means"]["latency_s"][0]]
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
@@ -80,7 +72,7 @@ def delta_similarity(out: Path, path: Path) -> bool:
                               else f"{r['model']}\n{r['mode']}", []).append(r["similarity"] - b)
     if not series:
         return False
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(series)), 4))
     ax.violinplot(list(series.values()), showmedians=True)
     ax.axhline(0, color="grey", lw=0.8)
@@ -93,11 +85,21 @@ def delta_similarity(out: Path, path: Path) -> bool:
     return True
 
 
+HEATMAP_ROWS = 40  # more categories than this would make an unreadable (and huge) image
+
+
 def category_heatmap(groups: list[dict], path: Path, models: int) -> None:
+    """Pass rates per category; the HEATMAP_ROWS categories with most samples when there are
+    more (report.md's table has them all)."""
     import numpy as np
 
-    plt = _plt()
-    cats = sorted({c for g in groups for c in g["per_category"]})
+    plt = pyplot()
+    sizes: dict[str, int] = {}
+    for g in groups:
+        for c, row in g["per_category"].items():
+            sizes[c] = sizes.get(c, 0) + row["n"]
+    cats = sorted(sorted(sizes, key=lambda c: -sizes[c])[:HEATMAP_ROWS])
+    shown = "" if len(cats) == len(sizes) else f", {len(cats)} of {len(sizes)} categories"
     fig, axes = plt.subplots(1, 2, figsize=(2 * max(4, 1.3 * len(groups)) + 2,
                                             0.45 * len(cats) + 2), sharey=True)
     for ax, key, title in ((axes[0], "valid", "checker pass"),
@@ -112,7 +114,7 @@ def category_heatmap(groups: list[dict], path: Path, models: int) -> None:
         ax.set_xticks(range(len(groups)), [_label(g, models) for g in groups], fontsize=7,
                       rotation=30, ha="right")
         ax.set_yticks(range(len(cats)), cats, fontsize=8)
-        ax.set_title(f"{title} (%)")
+        ax.set_title(f"{title} (%{shown})")
     fig.colorbar(im, ax=list(axes), shrink=0.8)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from itertools import combinations
 from pathlib import Path
 
 from plcpilot import languages
-from plcpilot.bench.runner import RunConfig, read_samples, select_tasks
+from plcpilot.bench.runner import RunConfig, load_config, load_samples, select_tasks
 from plcpilot.bench.stats import mean_sd, pass_at_k, wilcoxon_greater, wilson
 from plcpilot.errors import PlcPilotError
 from plcpilot.generate.pipeline import MODES
@@ -64,16 +65,21 @@ def calibration(config: RunConfig) -> dict:
             "paper_valid": _rate([{"v": r.paper_valid} for r in reports], "v")}
 
 
-def summarize(out: Path) -> dict:
-    records = read_samples(out)
+def summarize(out: Path, warn: Callable[[str], None] | None = None) -> dict:
+    """summary.json of DIR; `warn` hears of lines of samples.jsonl that are not samples."""
+    config = load_config(out)
+    samples = load_samples(out)
+    if warn and (message := samples.warning(out / "samples.jsonl")):
+        warn(message)
+    records = samples.records
     if not records:
         raise PlcPilotError(f"{out}: no samples yet (run `plcpilot bench run … --out {out}`)")
-    config = RunConfig.model_validate_json((out / "config.json").read_text())
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in records:
         groups[(r["model"], r["mode"])].append(r)
     summary: dict = {"config": config.model_dump(), "groups": [], "wilcoxon": [],
-                     "calibration": calibration(config)}
+                     "calibration": calibration(config),
+                     "skipped_lines": [n for n, _ in samples.skipped]}
     for (model, mode), rs in sorted(groups.items(), key=lambda kv: (kv[0][0],
                                                                      _order([kv[0][1]]))):
         codes = Counter(c for r in rs for c in r.get("error_codes") or [])
@@ -134,10 +140,18 @@ def _loop_rules(config: dict) -> list[str]:
              "one unit, all digits alike)"] if config.get("stop_counts") else [])
 
 
-def write_report(out: Path) -> Path:
+def _skipped_note(lines: list[int]) -> list[str]:
+    if not lines:
+        return []
+    shown = ", ".join(map(str, lines[:20])) + (", …" if len(lines) > 20 else "")
+    return [f"Not counted: {len(lines)} line(s) of samples.jsonl that are not samples or "
+            f"repeat one (line {shown}).", ""]
+
+
+def write_report(out: Path, warn: Callable[[str], None] | None = None) -> Path:
     from plcpilot.bench.plots import draw_all
 
-    s = summarize(out)
+    s = summarize(out, warn)
     plots = draw_all(out, s)
     c = s["config"]
     lines = [f"# Benchmark report: {out.name}", "",
@@ -146,7 +160,7 @@ def write_report(out: Path) -> Path:
              f"{', '.join(c['models'])}; modes: {', '.join(c['modes'])}; {c['samples']} "
              f"sample(s) per task; temperature {c['temperature']}, top_k {c['top_k']}, "
              f"max {c['max_tokens']} new tokens, k = {c['k']} examples"
-             + "".join(_loop_rules(c)) + ".", "",
+             + "".join(_loop_rules(c)) + ".", "", *_skipped_note(s["skipped_lines"]),
              "## Similarity to the reference and time", "",
              "| model | mode | n | cosine (MiniLM) | BLEU | ROUGE-L | generation s | "
              "retrieval ms | simulation s | tokens out |",

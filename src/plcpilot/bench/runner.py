@@ -3,9 +3,11 @@ scored and appended to DIR/samples.jsonl as it finishes (FORMATS.md §4).
 
 Resumable and safe: finished samples are never redone or lost (each line is flushed and
 fsynced); a failing model call becomes an error sample, not a crash; the run's configuration is
-stored in DIR/config.json and a resume with a different one is refused. Server backends take
-concurrent requests; an in-process model runs one at a time (llama.cpp contexts are not
-thread-safe). Checks and simulations run in the worker threads, off the main thread.
+stored in DIR/config.json and a resume with a different one is refused; one run at a time holds
+DIR (plcpilot.runfolder), and lines of samples.jsonl that are not samples are skipped, named,
+and run again. Server backends take concurrent requests; an in-process model runs one at a
+time (llama.cpp contexts are not thread-safe). Checks and simulations run in the worker
+threads, off the main thread.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from plcpilot import languages
 from plcpilot.errors import PlcPilotError
 from plcpilot.generate.pipeline import MODES, generate, settings_for
 from plcpilot.llm.base import Completion, Sampling
+from plcpilot.runfolder import Lines, first_problem, locked, read_lines
 from plcpilot.spec import Task, load_tasks
 
 
@@ -78,25 +82,78 @@ def key_of(record: dict) -> tuple[str, str, str, int]:
     return (record["task_id"], record["model"], record["mode"], record["sample"])
 
 
+# the report averages these: no NaN or infinity (statistics.stdev fails on them), and nothing
+# so large that a sum of them overflows a float
+Finite = Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
+
+
+class Tiers(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    lexical: Finite
+    syntactic: Finite
+    semantic: Finite
+
+
+class Sample(BaseModel):
+    """A samples.jsonl line as resume and report read it: FORMATS.md §4's keys with their
+    types, and the extensions the report reads (older runs lack them); other keys pass."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    task_id: str
+    category: str
+    model: str
+    mode: str
+    sample: int = Field(ge=0)
+    output: str
+    is_valid: bool
+    tiers: Tiers | None
+    behaviour_passed: bool | None
+    similarity: Finite | None
+    bleu: Finite | None
+    rouge_l: Finite | None
+    latency_s: Finite | None
+    tokens_out: Annotated[int, Field(ge=0, le=10**15)]
+    error: str | None
+    paper_valid: bool | None = None
+    prose_preamble: bool | None = None
+    closed_truncated: bool | None = None
+    finish_reason: str | None = None
+    error_codes: list[str] | None = None
+    retrieval_ms: Finite | None = None
+    simulate_s: Finite | None = None
+
+
+def load_samples(out: Path) -> Lines:
+    """The samples of DIR and the lines skipped; `.warning(path)` words them for the user."""
+    return read_lines(out / "samples.jsonl", Sample, key_of)
+
+
 def read_samples(out: Path) -> list[dict]:
-    path = out / "samples.jsonl"
-    if not path.exists():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a line cut by a kill mid-write: that sample runs again
-    return records
+    """The samples of DIR (lines that are not samples skipped: see load_samples)."""
+    return load_samples(out).records
 
 
-def prepare(out: Path, config: RunConfig) -> set[tuple]:
-    """Create or resume DIR; returns the keys already done."""
+def load_config(out: Path) -> RunConfig:
+    path = out / "config.json"
+    try:
+        return RunConfig.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        raise PlcPilotError(f"{out} is not a bench run folder (no config.json)") from None
+    except OSError as e:
+        raise PlcPilotError(f"{path}: cannot read ({e.strerror or e})") from None
+    except ValidationError as e:
+        raise PlcPilotError(f"{path}: not a bench run configuration ({first_problem(e)}); "
+                            "restore it, or use another --out") from None
+
+
+def prepare(out: Path, config: RunConfig) -> Lines:
+    """Create or resume DIR (the caller holds its lock); returns the samples already done."""
     out.mkdir(parents=True, exist_ok=True)
     stored = out / "config.json"
     if stored.exists():
-        old = RunConfig.model_validate_json(stored.read_text())
+        old = load_config(out)
         if old != config:
             diff = [f for f in RunConfig.model_fields if getattr(old, f) != getattr(config, f)]
             raise PlcPilotError(f"{out} holds a run with another configuration (differs in: "
@@ -109,7 +166,7 @@ def prepare(out: Path, config: RunConfig) -> set[tuple]:
         data = samples.read_bytes()
         if data and not data.endswith(b"\n"):
             samples.write_bytes(data[: data.rfind(b"\n") + 1])
-    return {key_of(r) for r in read_samples(out)}
+    return load_samples(out)
 
 
 def prose_preamble(language, raw: str) -> bool:
@@ -210,9 +267,10 @@ def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path,
         samples: int = 1, temperature: float = 0.7, top_k: int = 40, max_tokens: int = 1024,
         stop_loops: int = 0, stop_counts: int = 0, k: int = 3, cpu: str = "fx3u",
         every: int = 1, limit: int | None = None, concurrency: int = 4, scorer=None, index_for=None,
-        progress: Progress | None = None, total: Callable[[int, int], None] | None = None
-        ) -> list[dict]:
-    """Run what is not done yet; returns every sample of the run (old and new)."""
+        progress: Progress | None = None, total: Callable[[int, int], None] | None = None,
+        warn: Callable[[str], None] | None = None) -> list[dict]:
+    """Run what is not done yet; returns every sample of the run (old and new). `warn` hears
+    of lines in samples.jsonl that are not samples (skipped; their samples run again)."""
     from plcpilot.llm.specs import load_backend
 
     unknown = [m for m in modes if m not in MODES]
@@ -224,45 +282,49 @@ def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path,
                        models=models, modes=modes, samples=samples, temperature=temperature,
                        top_k=top_k, max_tokens=max_tokens, stop_loops=stop_loops,
                        stop_counts=stop_counts, k=k, cpu=cpu)
-    done = prepare(out, config)
-    ordered = sorted(modes, key=list(MODES).index)  # a shared first round is decoded first
-    jobs = [Job(t, m, mode, s) for m in models for t in tasks for mode in ordered
-            for s in range(samples)]
-    todo = [j for j in jobs if j.key not in done]
-    if total:
-        total(len(jobs), len(jobs) - len(todo))
-    if scorer is None:
-        from plcpilot.bench.metrics import Similarity
+    with locked(out):  # one run per folder: two would redo each other's samples
+        have = prepare(out, config)
+        if warn and (message := have.warning(out / "samples.jsonl")):
+            warn(message)
+        done = {key_of(r) for r in have.records}
+        ordered = sorted(modes, key=list(MODES).index)  # a shared first round is decoded first
+        jobs = [Job(t, m, mode, s) for m in models for t in tasks for mode in ordered
+                for s in range(samples)]
+        todo = [j for j in jobs if j.key not in done]
+        if total:
+            total(len(jobs), len(jobs) - len(todo))
+        if scorer is None:
+            from plcpilot.bench.metrics import Similarity
 
-        scorer = Similarity()
-    lock = threading.Lock()
-    path = out / "samples.jsonl"
-    with path.open("a", encoding="utf-8") as sink:
-        def save(record: dict) -> None:
-            with lock:
-                sink.write(json.dumps(record) + "\n")
-                sink.flush()
-                os.fsync(sink.fileno())
-            if progress:
-                progress(record)
+            scorer = Similarity()
+        lock = threading.Lock()
+        path = out / "samples.jsonl"
+        with path.open("a", encoding="utf-8") as sink:
+            def save(record: dict) -> None:
+                with lock:
+                    sink.write(json.dumps(record) + "\n")
+                    sink.flush()
+                    os.fsync(sink.fileno())
+                if progress:
+                    progress(record)
 
-        for model in models:
-            backend = load_backend(model)
-            # examples come from the whole pool, leave-one-out
-            index = index_for(pool) if index_for else _index(pool, modes)
-            mine = [j for j in todo if j.model == model]
-            workers = max(1, min(concurrency, getattr(backend, "max_concurrency", 1)))
-            firsts = FirstRounds(mine)
-            if workers == 1:
-                for job in mine:
-                    save(run_job(job, config, backend, index, scorer, firsts))
-                continue
-            with ThreadPoolExecutor(workers) as pool:
-                futures = [pool.submit(run_job, j, config, backend, index, scorer, firsts)
-                           for j in mine]
-                for f in as_completed(futures):
-                    save(f.result())
-    return read_samples(out)
+            for model in models:
+                backend = load_backend(model)
+                # examples come from the whole pool, leave-one-out
+                index = index_for(pool) if index_for else _index(pool, modes)
+                mine = [j for j in todo if j.model == model]
+                workers = max(1, min(concurrency, getattr(backend, "max_concurrency", 1)))
+                firsts = FirstRounds(mine)
+                if workers == 1:
+                    for job in mine:
+                        save(run_job(job, config, backend, index, scorer, firsts))
+                    continue
+                with ThreadPoolExecutor(workers) as pool:
+                    futures = [pool.submit(run_job, j, config, backend, index, scorer, firsts)
+                               for j in mine]
+                    for f in as_completed(futures):
+                        save(f.result())
+        return read_samples(out)
 
 
 def _index(tasks: list[Task], modes: list[str]):

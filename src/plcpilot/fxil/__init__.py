@@ -15,6 +15,12 @@ class FxIlLanguage:
                     "then operands separated by spaces (LD X0, OUT T0 K50, MOV K10 D0), X/Y "
                     "numbered in octal, every network starting with LD/LDI/LDP/LDF, the program "
                     "ending with END.")
+    # Warnings that count as errors in *generated* code (the repair loop gets them back): each
+    # means part of what the model wrote has no effect at run time (an overwritten coil, two
+    # coils fighting, contacts that drive nothing, code after END). `plcpilot check` keeps them
+    # warnings, so the paper-compatible tiers do not change.
+    generated_errors: frozenset[str] = frozenset(
+        {"double-coil", "timer-twice", "set-and-out", "dangling-condition", "after-end"})
 
     def check(self, source: str, cpu: str = "fx3u", **_):
         return check(source, cpu)

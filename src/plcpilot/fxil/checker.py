@@ -13,15 +13,22 @@ from dataclasses import dataclass, field
 
 from plcpilot.diagnostics import CheckReport, Diagnostic
 from plcpilot.fxil.codes import CODES
-from plcpilot.fxil.devices import CPUS, Operand, in_range, range_text
-from plcpilot.fxil.instructions import CONST, TIMER_COUNTER, table_for
+from plcpilot.fxil.devices import (
+    BITS32,
+    CPUS,
+    Operand,
+    element_size,
+    in_range,
+    range_text,
+    shown,
+)
+from plcpilot.fxil.instructions import CONST, PLAIN_BITS, TIMER_COUNTER, table_for
 from plcpilot.fxil.parser import Program, Statement, parse
 from plcpilot.fxil.structure import Finding, Layout, analyse
 
 # paper's hard errors (the rest of our errors do not make a program invalid in the paper's terms)
 PAPER_ERRORS = frozenset({"unknown-mnemonic", "operand-count", "operand-syntax", "operand-range",
                           "octal-digit", "first-not-load", "bad-label"})
-BITS32 = 200  # C200 and up are 32-bit counters
 
 
 @dataclass
@@ -32,60 +39,88 @@ class Context:
     structure: list[Finding]  # what the structure walk found (it also made `layout`)
     findings: list[Finding] = field(default_factory=list)
 
-    def add(self, line: int | None, code: str, message: str) -> None:
-        self.findings.append(Finding(line, code, message))
+    def add(self, line: int | None, code: str, message: str, column: int | None = None) -> None:
+        self.findings.append(Finding(line, code, message, column))
 
 
 def _operand_kinds(kinds: frozenset[str]) -> str:
     return ", ".join(sorted(kinds))
 
 
-def operand_problems(st: Statement, cpu: str) -> list[tuple[str, str]]:
-    """(code, message) for each operand problem of a recognised statement."""
+# (code, message, operand position or None for the statement as a whole)
+Problem = tuple[str, str, int | None]
+
+
+def operand_problems(st: Statement, cpu: str) -> list[Problem]:
+    """Each operand problem of a recognised statement."""
     instr = st.mnemonic.instr
     specs = instr.operands
-    problems: list[tuple[str, str]] = []
+    problems: list[Problem] = []
     if not instr.required <= len(st.args) <= len(specs):
         want = (f"{instr.required}-{len(specs)}" if instr.required != len(specs)
                 else str(len(specs)))
         problems.append(("operand-count",
-                         f"{st.word} expects {want} operands, got {len(st.args)}"))
+                         f"{st.word} expects {want} operands, got {len(st.args)}", None))
     wide = st.mnemonic.d32
     for k, (op, err) in enumerate(zip(st.operands, st.operand_errors, strict=True)):
         if err is not None:
-            problems.append((err.code, str(err)))
+            problems.append((err.code, str(err), k))
             continue
         if k >= len(specs):
             continue
         if op.kind not in specs[k]:
             problems.append(("operand-device", f"{st.word} operand {k + 1} cannot be {op.text}; "
-                                               f"allowed: {_operand_kinds(specs[k])}"))
+                                               f"allowed: {_operand_kinds(specs[k])}", k))
         elif not in_range(op, cpu):
             problems.append(("operand-range", f"{op.text} does not exist on {cpu.upper()} "
-                                              f"({range_text(op.base, cpu)})"))
+                                              f"({range_text(op.base, cpu)})", k))
         elif (span := operand_span(st, k)) > 1 and not in_range(op, cpu, span):
             problems.append(("operand-range", f"{st.word} reaches {span} devices from "
                                               f"{op.text}, past the end of "
-                                              f"{range_text(op.base, cpu)}"))
-        elif op.kind in CONST and instr.sem != "out" and (msg := _constant_problem(op, wide)):
-            problems.append(("constant-range", msg))
+                                              f"{range_text(op.base, cpu)}", k))
+        elif op.kind in CONST and instr.sem != "out" and (
+                msg := _constant_problem(op, wide) or _limit_problem(st, k)):
+            problems.append(("constant-range", msg, k))
     if instr.sem == "out" and st.operands and st.operands[0] is not None:
         problems += _out_problems(st)
+    if instr.sem == "zrst":
+        problems += _zrst_problems(st)
     return problems
 
 
+def _limit_problem(st: Statement, k: int) -> str | None:
+    """A constant count outside the instruction table's limit (BMOV K0, DECO … K9)."""
+    wide, op, ops = st.mnemonic.d32, st.operands[k], st.operands
+    limit = st.mnemonic.instr.limit(k, ops, wide)
+    if limit is None or limit.allows(op.value(wide), ops, wide):
+        return None
+    return f"{st.word} {op.text}: {limit.describe(ops, wide)}"
+
+
 def _count(st: Statement, k: int) -> int:
-    """A constant count operand's value (0 when it is a register, read at run time)."""
-    op = st.operands[k] if k < len(st.operands) else None
-    return op.index if op is not None and op.kind in CONST else 0
+    """A constant count operand's value when its limit allows it, else 0: a register is read
+    at run time, and an out-of-range constant is reported, never used to size a span (a
+    count of K-1 or K32767 must not shift or allocate)."""
+    ops, wide = st.operands, st.mnemonic.d32
+    op = ops[k] if k < len(ops) else None
+    if op is None or op.kind not in CONST:
+        return 0
+    limit = st.mnemonic.instr.limit(k, ops, wide)
+    return op.value(wide) if limit is not None and limit.allows(op.value(wide), ops, wide) else 0
+
+
+def _zrst_pair(st: Statement) -> tuple[Operand, Operand] | None:
+    """ZRST's two operands when both are readable."""
+    ops = st.operands
+    return (ops[0], ops[1]) if len(ops) == 2 and ops[0] and ops[1] else None
 
 
 def operand_span(st: Statement, k: int) -> int:
     """How many consecutive devices operand k reaches: a register pair in a 32-bit
-    instruction, a double-width product, CMP's three result bits, a shift register's n bits."""
+    instruction, a double-width product, CMP's three result bits, a shift register's n bits,
+    the devices ZRST clears."""
     instr, wide, op = st.mnemonic.instr, st.mnemonic.d32, st.operands[k]
-    words = 2 if wide and not op.digits and op.kind in "DTCVZ" and not (
-        op.kind == "C" and op.index >= BITS32) else 1
+    words = element_size(op, wide)
     sem = instr.sem
     if sem == "arith" and k == 2 and instr.attrs["op"] in "*/":
         return 4 if wide else 2  # product / quotient and remainder
@@ -93,12 +128,15 @@ def operand_span(st: Statement, k: int) -> int:
         return 3
     if sem == "sft":
         return _count(st, 3) if k == 0 else _count(st, 2) if k == 1 else 1
-    if sem == "deco" and k == 1 and op.kind in "YMS":
-        return 1 << _count(st, 2)
-    if sem == "enco" and k == 0 and op.kind in "XYMS":
+    if sem == "deco" and op.kind in PLAIN_BITS and k in (0, 1):
+        n = _count(st, 2)  # reads n bits of a bit source, sets one of 2^n destination bits
+        return n if k == 0 else 1 << n
+    if sem == "enco" and k == 0 and op.kind in PLAIN_BITS:
         return 1 << _count(st, 2)
     if sem in ("bmov", "fmov") and k == 1 or sem == "bmov" and k == 0:
         return words * _count(st, 2)
+    if sem == "zrst" and k == 0 and (pair := _zrst_pair(st)) and pair[0].kind == pair[1].kind:
+        return max(pair[1].index - pair[0].index + 1, 1)
     if sem == "out" and k == 1 and st.operands[0] is not None and \
             st.operands[0].kind == "C" and st.operands[0].index >= BITS32:
         return 2  # a 32-bit counter's preset register pair
@@ -113,16 +151,16 @@ def _constant_problem(op: Operand, wide: bool) -> str | None:
     return None if lo <= op.index <= hi else f"{op.text} is outside K{lo}..K{hi}"
 
 
-def _out_problems(st: Statement) -> list[tuple[str, str]]:
+def _out_problems(st: Statement) -> list[Problem]:
     """OUT's operands depend on the coil: a preset for T/C (32-bit for C200+), none else."""
     coil = st.operands[0]
     if coil.kind not in TIMER_COUNTER:
         if len(st.args) > 1:
-            return [("operand-count", f"OUT {coil.text} takes no preset")]
+            return [("operand-count", f"OUT {coil.text} takes no preset", 1)]
         return []
     if len(st.args) < 2:
         unit = "K50 = 5 s for a 100 ms timer" if coil.kind == "T" else "K10 = ten counts"
-        return [("missing-preset", f"OUT {coil.text} needs a preset ({unit})")]
+        return [("missing-preset", f"OUT {coil.text} needs a preset ({unit})", None)]
     preset = st.operands[1]
     if preset is None or preset.kind != "K":
         return []
@@ -131,7 +169,22 @@ def _out_problems(st: Statement) -> list[tuple[str, str]]:
     low = -limit - 1 if wide else 0
     if not low <= preset.index <= limit:
         return [("constant-range",
-                 f"preset {preset.text} of {coil.text} is outside K{low}..K{limit}")]
+                 f"preset {preset.text} of {coil.text} is outside K{low}..K{limit}", 1)]
+    return []
+
+
+def _zrst_problems(st: Statement) -> list[Problem]:
+    """ZRST clears one kind of device: `ZRST T0 M7679` and a 16-bit with a 32-bit counter
+    (`ZRST C199 C200`) are rejected by GX Works."""
+    if (pair := _zrst_pair(st)) is None:
+        return []
+    first, last = pair
+    if first.kind != last.kind:
+        return [("operand-device", f"ZRST clears one kind of device: {first.text} and "
+                                   f"{last.text} are different kinds", 1)]
+    if first.kind == "C" and (first.index >= BITS32) != (last.index >= BITS32):
+        return [("operand-device", f"ZRST {first.text} {last.text} mixes 16-bit (C0-C199) and "
+                                   "32-bit (C200-C255) counters", 1)]
     return []
 
 
@@ -145,16 +198,33 @@ def rule_no_code(ctx: Context) -> None:
                 + (f" ({skipped} prose lines skipped)" if skipped else ""))
 
 
+def rule_unclosed_comment(ctx: Context) -> None:
+    """`LD X0 (* note` with no `*)` -> unclosed-comment; `(* note *)` -> nothing."""
+    if ctx.program.unclosed_comment is not None:
+        line, column = ctx.program.unclosed_comment
+        ctx.add(line, "unclosed-comment", f"the comment opened with (* at line {line} is never "
+                                          "closed with *): the rest of the text is ignored",
+                column)
+
+
 def rule_labels(ctx: Context) -> None:
-    """`2:` -> bad-label; `P2` twice -> duplicate-pointer; `P2` once -> nothing."""
+    """`2:` -> bad-label; `P2` twice -> duplicate-pointer; `P5000` -> operand-range;
+    `P2` once -> nothing."""
     seen: dict[int, int] = {}
     for label in ctx.program.labels:
-        if label.pointer is None:
-            ctx.add(label.line, "bad-label", f"label {label.text!r} is not FX syntax; "
-                                             f"write P{label.text.rstrip(':').strip()}")
+        if label.error is not None:
+            ctx.add(label.line, label.error.code, str(label.error), label.column)
+        elif label.pointer is None:
+            ctx.add(label.line, "bad-label", f"label {shown(label.text)!r} is not FX syntax; "
+                                             f"write P{shown(label.text.rstrip(':').strip())}",
+                    label.column)
+        elif not in_range(Operand(label.text, "P", label.pointer), ctx.cpu):
+            ctx.add(label.line, "operand-range", f"{label.text} does not exist on "
+                                                 f"{ctx.cpu.upper()} ({range_text('P', ctx.cpu)})",
+                    label.column)
         elif label.pointer in seen:
             ctx.add(label.line, "duplicate-pointer",
-                    f"P{label.pointer} already marks line {seen[label.pointer]}")
+                    f"P{label.pointer} already marks line {seen[label.pointer]}", label.column)
         else:
             seen[label.pointer] = label.line
 
@@ -170,11 +240,14 @@ def rule_mnemonics(ctx: Context) -> None:
 
 
 def rule_operands(ctx: Context) -> None:
-    """`OUT X0` -> operand-device; `LD X8` -> octal-digit; `OUT T0` -> missing-preset."""
+    """`OUT X0` -> operand-device; `LD X8` -> octal-digit; `OUT T0` -> missing-preset;
+    `BMOV D0 D10 K0` -> constant-range; `ZRST T0 M10` -> operand-device."""
     for st in ctx.program.statements:
         if st.mnemonic is not None:
-            for code, message in operand_problems(st, ctx.cpu):
-                ctx.add(st.line, code, message)
+            for code, message, k in operand_problems(st, ctx.cpu):
+                column = st.arg_columns[k] if k is not None and k < len(st.arg_columns) \
+                    else st.column
+                ctx.add(st.line, code, message, column)
 
 
 def rule_structure(ctx: Context) -> None:
@@ -196,6 +269,21 @@ def rule_after_end(ctx: Context) -> None:
         ctx.add(rest[0].line, "after-end",
                 f"{len(rest)} instruction(s) after END (lines {rest[0].line}-{rest[-1].line}) "
                 "never run")
+
+
+def rule_steps(ctx: Context) -> None:
+    """`STL S20` heading two steps -> duplicate-step (GX Works allows each state once as a
+    step); `STL S21 / STL S31` merging parallel branches after their own steps -> nothing."""
+    seen: dict[int, int] = {}
+    for group in ctx.layout.groups:
+        if len(group.states) != 1 or group.states[0] < 0:
+            continue
+        state, st = group.states[0], ctx.program.statements[group.start]
+        if state in seen:
+            ctx.add(st.line, "duplicate-step", f"S{state} is already the step at line "
+                                               f"{seen[state]}; each state is one step")
+        else:
+            seen[state] = st.line
 
 
 def rule_pointers(ctx: Context) -> None:
@@ -228,9 +316,8 @@ def rule_coils(ctx: Context) -> None:
         steps = [step for _, step in places]
         if len(places) > 1 and (None in steps or len(set(steps)) < len(steps)):
             code = "timer-twice" if name[0] in "TC" else "double-coil"
-            lines = ", ".join(str(line) for line, _ in places)
             ctx.add(places[-1][0], code, f"{name} is driven by OUT {len(places)} times "
-                                         f"(lines {lines})")
+                                         f"(lines {_some([line for line, _ in places])})")
         if name in latched:
             ctx.add(places[0][0], "set-and-out",
                     f"{name} is driven by OUT (line {places[0][0]}) and SET/RST "
@@ -241,14 +328,18 @@ def rule_prose(ctx: Context) -> None:
     """A sentence between instructions -> prose-skipped (one warning naming the lines)."""
     prose = ctx.program.prose
     if prose and ctx.program.statements:
-        shown = ", ".join(map(str, prose[:10])) + (" …" if len(prose) > 10 else "")
         ctx.add(prose[0], "prose-skipped", f"{len(prose)} line(s) read as prose and skipped: "
-                                           f"{shown}")
+                                           f"{_some(prose)}")
+
+
+def _some(lines: list[int]) -> str:
+    """Line numbers for a message: the first ten (a long program can name half a million)."""
+    return ", ".join(map(str, lines[:10])) + (" …" if len(lines) > 10 else "")
 
 
 RULES: list[Callable[[Context], None]] = [
-    rule_no_code, rule_labels, rule_mnemonics, rule_operands, rule_structure, rule_end,
-    rule_after_end, rule_pointers, rule_coils, rule_prose,
+    rule_no_code, rule_unclosed_comment, rule_labels, rule_mnemonics, rule_operands,
+    rule_structure, rule_end, rule_after_end, rule_steps, rule_pointers, rule_coils, rule_prose,
 ]
 
 
@@ -284,10 +375,14 @@ def check_program(program: Program, cpu: str = "fx3u") -> CheckReport:
     ctx.findings.sort(key=lambda f: (f.line or 0))
     errors, warnings = [], []
     by_line: dict[int | None, set[str]] = defaultdict(set)
+    # a finding about a statement points at its mnemonic unless a rule named a column
+    columns = {st.line: st.column for st in program.statements}
     for f in ctx.findings:
         by_line[f.line].add(f.code)
         code = CODES[f.code]
-        diag = Diagnostic(line=f.line, code=f.code, message=f.message, hint=code.hint)
+        column = f.column if f.column is not None else columns.get(f.line)
+        diag = Diagnostic(line=f.line, column=column, code=f.code, message=f.message,
+                          hint=code.hint)
         (errors if code.severity == "error" else warnings).append(diag)
     tiers = _tiers(ctx, by_line)
     return CheckReport(

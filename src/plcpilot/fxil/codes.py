@@ -29,7 +29,9 @@ CODES = register_codes([
          "Renumber: the ninth input is X10."),
     Code("constant-range", E, "Constant out of range",
          "16-bit instructions take K-32768..K32767 (H0..HFFFF); D-forms take 32-bit constants; "
-         "timer/counter presets are 1..32767 (K0 allowed for timers).",
+         "timer/counter presets are 1..32767 (K0 allowed for timers). Counts have their own "
+         "ranges: BMOV/FMOV n 1-512, SFTL/SFTR n1 1-1024 and n2 <= n1, ROL/ROR n 0-15 (0-31 "
+         "in the D-form), DECO/ENCO n 0-8 with a bit device and 0-4 with a word device.",
          "Use the 32-bit D-form, a register preset, or a constant in range."),
     Code("missing-preset", E, "Timer/counter coil needs a preset",
          "OUT Tn and OUT Cn take a preset (K constant or D register); other coils take none.",
@@ -75,6 +77,14 @@ CODES = register_codes([
     Code("bad-label", E, "Numbered label is not FX syntax",
          "Labels such as `2:` are not FX IL; jump and subroutine targets are pointers P0-P4095.",
          "Write the label as `P2` and jump with CJ P2 / CALL P2 (return with SRET)."),
+    Code("duplicate-step", E, "State used as a step twice",
+         "Each state relay S is one step: `STL S20` may head one step only (GX Works rejects "
+         "a second). Consecutive STL lines that merge parallel branches are not steps of their "
+         "own and may name states that have their steps elsewhere.",
+         "Give the second step its own state number, or merge the two steps' actions."),
+    Code("unclosed-comment", E, "Block comment never closed",
+         "A `(*` comment runs to the next `*)`; without one, everything after `(*` is comment "
+         "and none of it is read.", "Close the comment with `*)`, or use `;` for a line comment."),
     Code("no-code", E, "No instructions found",
          "Nothing in the input reads as FX IL: every line was empty, a comment or prose.",
          "Give the program as one instruction per line, e.g. `LD X0` / `OUT Y0` / `END`."),

@@ -102,6 +102,31 @@ MAX_COUNT, MAX_CODE_BITS = 16, 4
 SPANNING = frozenset({"sft", "bmov", "fmov", "deco", "enco"})
 
 
+def _count_range(i: Instr, n: int, wide: bool) -> tuple[int, int] | None:
+    """The constants the grammar writes for count operand n: inside every limit of the table
+    that may apply to it whatever the devices (DECO n <= 4 fits a word and a bit destination),
+    at least 1 (a count of 0 does nothing) and small where it sizes a span. None: not a count."""
+    limits = [lim for lim in i.limits if lim.operand == n
+              and (lim.when not in ("16", "32") or lim.applies((), wide))]
+    if not limits:
+        return None
+    cap = (MAX_CODE_BITS if i.sem in ("deco", "enco") else MAX_COUNT if i.sem in SPANNING
+           else min(lim.hi for lim in limits))
+    return max(1, *(lim.lo for lim in limits)), min(cap, *(lim.hi for lim in limits))
+
+
+def _count_terminal(ops: _Operands, lo: int, hi: int, capped: bool) -> str:
+    """A terminal for a count K lo..hi; `capped`: followed by a second count of at most the
+    first (SFTL n1 n2, n2 <= n1), which a pair of independent terminals could not say."""
+    name = f"COUNT{'S' if capped else ''}{lo}_{hi}"
+    if capped:
+        ops.regex.setdefault(name, "|".join(f"K{v} K{range_regex(lo, v)}"
+                                            for v in range(hi, lo - 1, -1)))
+    else:
+        ops.regex.setdefault(name, f"K{range_regex(lo, hi)}")
+    return name
+
+
 def _spans(i: Instr, wide: bool, n: int) -> tuple[int, int]:
     """(word span, bit span) of operand n, at most, in a generated program."""
     words = 2 if wide else 1
@@ -163,11 +188,12 @@ def _line(i: Instr, word: str, wide: bool, ops: _Operands) -> str:
         return (f'"OUT " ({ops(frozenset("YMS"))} | {ops("T")} " " PRESET'
                 f' | COUNTER16 " " PRESET | COUNTER32 " " {ops(frozenset("KD"), True, (2, 1))})')
     parts = [f'"{word}"']
+    capped_by = {lim.at_most for lim in i.limits if lim.at_most is not None}
     for n, kinds in enumerate(i.operands[: i.required]):
-        if i.sem in SPANNING and kinds <= {"K", "H", "D"}:
-            top = MAX_CODE_BITS if i.sem in ("deco", "enco") else MAX_COUNT
-            ops.regex.setdefault(f"COUNT{top}", f"K{range_regex(1, top)}")
-            parts.append(f'" " COUNT{top}')
+        if n - 1 in capped_by:
+            continue  # written with the count before it
+        if counts := _count_range(i, n, wide):
+            parts.append(f'" " {_count_terminal(ops, *counts, n in capped_by)}')
         else:
             kinds = kinds - {"KnX", "KnY", "KnM", "KnS"} if i.sem in ("bmov", "fmov") else kinds
             parts.append(f'" " {ops(kinds, wide, _spans(i, wide, n))}')

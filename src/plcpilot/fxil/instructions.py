@@ -1,14 +1,19 @@
 """The one FX instruction table.
 
-Each mnemonic lists its operand rules per position (allowed device classes), whether P (pulse)
-and D (32-bit) forms exist, its structural role in a network and its semantics class. The checker
-validates against it, the simulator dispatches on `sem`, the decoding grammar is generated from
-it and the docs list it. FX2N is the same table with the FX3U-only entries removed.
+Each mnemonic lists its operand rules per position (allowed device classes), the values its
+count operands may take, whether P (pulse) and D (32-bit) forms exist, its structural role in a
+network and its semantics class. The checker validates against it, the simulator dispatches on
+`sem` and checks register-supplied counts against the same limits, the decoding grammar is
+generated from it and the docs list it. FX2N is the same table with the FX3U-only entries removed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from plcpilot.fxil.devices import Operand
 
 # operand classes (sets of Operand.kind values)
 BIT = frozenset("XYMSTC")  # contacts
@@ -30,6 +35,53 @@ LOAD, SERIES, PARALLEL, BLOCK, STACK, MODIFY, OUTPUT, FREE, STEP = (
     "load", "series", "parallel", "block", "stack", "modify", "output", "free", "step")
 
 COMPARE_OPS = ("=", ">", "<", "<>", "<=", ">=")
+PLAIN_BITS = frozenset("XYMS")  # bit devices as such (T/C as operands of DECO/ENCO are words)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The values a count operand may take (FX3U programming manual). A constant outside them is
+    a check error (constant-range); a register holding one at run time is operation error 6706.
+
+    `when` narrows a limit to one form: "16"/"32" (the 16- or 32-bit form), "bit"/"word"
+    (operand `of` is a bit or a word device); `at_most` also caps it at another operand's
+    constant value (SFTL n2 <= n1).
+    """
+
+    operand: int
+    lo: int
+    hi: int
+    what: str  # the operand's name in messages: "n", "n2"
+    when: str = ""
+    of: int = 0
+    at_most: int | None = None
+
+    def applies(self, ops: Sequence[Operand | None], wide: bool) -> bool:
+        if self.when in ("16", "32"):
+            return self.when == ("32" if wide else "16")
+        if self.when in ("bit", "word"):
+            op = ops[self.of] if self.of < len(ops) else None
+            return op is not None and (op.kind in PLAIN_BITS) == (self.when == "bit")
+        return True
+
+    def bounds(self, ops: Sequence[Operand | None], wide: bool) -> tuple[int, int]:
+        cap = ops[self.at_most] if self.at_most is not None and self.at_most < len(ops) else None
+        if cap is not None and cap.kind in CONST:
+            return self.lo, min(self.hi, cap.value(wide))
+        return self.lo, self.hi
+
+    def allows(self, value: int, ops: Sequence[Operand | None], wide: bool) -> bool:
+        lo, hi = self.bounds(ops, wide)
+        return lo <= value <= hi
+
+    @property
+    def condition(self) -> str:
+        return {"bit": " with a bit device", "word": " with a word device",
+                "16": " in the 16-bit form", "32": " in the 32-bit D form"}.get(self.when, "")
+
+    def describe(self, ops: Sequence[Operand | None], wide: bool) -> str:
+        lo, hi = self.bounds(ops, wide)
+        return f"{self.what} must be {lo}..{hi}{self.condition}"
 
 
 @dataclass(frozen=True)
@@ -44,11 +96,28 @@ class Instr:
     fx3u_only: bool = False
     fnc: int | None = None
     summary: str = ""
+    limits: tuple[Limit, ...] = ()
     attrs: dict = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def required(self) -> int:
         return len(self.operands) if self.min_ops is None else self.min_ops
+
+    def limit(self, k: int, ops: Sequence[Operand | None], wide: bool) -> Limit | None:
+        """The limit on operand k for these operands and width (at most one applies)."""
+        return next((lim for lim in self.limits if lim.operand == k and lim.applies(ops, wide)),
+                    None)
+
+
+ROTATE = (Limit(1, 0, 15, "n", when="16"), Limit(1, 0, 31, "n", when="32"))
+SHIFT = (Limit(2, 1, 1024, "n1"), Limit(3, 1, 1024, "n2", at_most=2))
+
+
+def _code_bits(device: int) -> tuple[Limit, ...]:
+    """DECO/ENCO n: 2^n bits of a bit device (n <= 8), or of one word (n <= 4); n = 0 does
+    nothing. `device` is the operand that decides (DECO's destination, ENCO's source)."""
+    return (Limit(2, 0, 8, "n", when="bit", of=device),
+            Limit(2, 0, 4, "n", when="word", of=device))
 
 
 def _contacts() -> list[Instr]:
@@ -106,9 +175,9 @@ TABLE: dict[str, Instr] = {i.name: i for i in _contacts() + [
           summary="zone compare: D S<S1, D+1 S1<=S<=S2, D+2 S>S2"),
     Instr("MOV", OUTPUT, "mov", (SRC, DST), pulse=True, d32=True, fnc=12, summary="move"),
     Instr("BMOV", OUTPUT, "bmov", (frozenset("DTC") | KN_SRC, DST, COUNT), pulse=True, fnc=15,
-          summary="block move n words"),
+          summary="block move n words", limits=(Limit(2, 1, 512, "n"),)),
     Instr("FMOV", OUTPUT, "fmov", (SRC, DST, COUNT), pulse=True, d32=True, fnc=16,
-          summary="fill n words"),
+          summary="fill n words", limits=(Limit(2, 1, 512, "n"),)),
     Instr("XCH", OUTPUT, "xch", (DST, DST), pulse=True, d32=True, fnc=17, summary="exchange"),
     Instr("BCD", OUTPUT, "bcd", (SRC, DST), pulse=True, d32=True, fnc=18, summary="binary to BCD"),
     Instr("BIN", OUTPUT, "bin", (SRC, DST), pulse=True, d32=True, fnc=19, summary="BCD to binary"),
@@ -132,19 +201,19 @@ TABLE: dict[str, Instr] = {i.name: i for i in _contacts() + [
           summary="D = S1 XOR S2", attrs={"op": "xor"}),
     Instr("NEG", OUTPUT, "neg", (DST,), pulse=True, d32=True, fnc=29, summary="D = -D"),
     Instr("ROR", OUTPUT, "rot", (DST, CONST), pulse=True, d32=True, fnc=30,
-          summary="rotate right n bits", attrs={"dir": "right"}),
+          summary="rotate right n bits", limits=ROTATE, attrs={"dir": "right"}),
     Instr("ROL", OUTPUT, "rot", (DST, CONST), pulse=True, d32=True, fnc=31,
-          summary="rotate left n bits", attrs={"dir": "left"}),
+          summary="rotate left n bits", limits=ROTATE, attrs={"dir": "left"}),
     Instr("SFTR", OUTPUT, "sft", (frozenset("XYMS"), COIL, CONST, COUNT), pulse=True, fnc=34,
-          summary="bit shift right", attrs={"dir": "right"}),
+          summary="bit shift right", limits=SHIFT, attrs={"dir": "right"}),
     Instr("SFTL", OUTPUT, "sft", (frozenset("XYMS"), COIL, CONST, COUNT), pulse=True, fnc=35,
-          summary="bit shift left", attrs={"dir": "left"}),
+          summary="bit shift left", limits=SHIFT, attrs={"dir": "left"}),
     Instr("ZRST", OUTPUT, "zrst", (ZRST_TARGET, ZRST_TARGET), pulse=True, fnc=40,
-          summary="reset a range of devices"),
-    Instr("DECO", OUTPUT, "deco", (SRC | frozenset("XYMS"), ZRST_TARGET, CONST), pulse=True,
-          fnc=41, summary="decode: set bit number S of D (2^n bits)"),
+          summary="reset a range of devices (both of one kind; D1 > D2 resets D1 only)"),
+    Instr("DECO", OUTPUT, "deco", (SRC | PLAIN_BITS, ZRST_TARGET, CONST), pulse=True,
+          fnc=41, summary="decode: set bit number S of D (2^n bits)", limits=_code_bits(1)),
     Instr("ENCO", OUTPUT, "enco", (frozenset("XYMSTCDVZ"), DST, CONST), pulse=True, fnc=42,
-          summary="encode: highest set bit number of S (2^n bits)"),
+          summary="encode: highest set bit number of S (2^n bits)", limits=_code_bits(0)),
     Instr("REF", OUTPUT, "ref", (frozenset("XY"), CONST), pulse=True, fnc=50,
           summary="refresh I/O immediately"),
     Instr("ALT", OUTPUT, "alt", (COIL,), pulse=True, fnc=66, summary="alternate (toggle) a bit"),
@@ -157,6 +226,9 @@ TABLE: dict[str, Instr] = {i.name: i for i in _contacts() + [
 # alternative spellings: the paper's LDN; the manual's 32-bit logic mnemonics
 ALIASES = {"LDN": ("LDI", False), "DAND": ("WAND", True), "DOR": ("WOR", True),
            "DXOR": ("WXOR", True)}
+
+_LONGEST = max(map(len, TABLE)) + 2  # with D and P: longer words are no mnemonic (or cache key)
+
 
 @dataclass(frozen=True)
 class Mnemonic:
@@ -181,7 +253,11 @@ def table_for(cpu: str) -> dict[str, Instr]:
 
 def resolve(word: str) -> Mnemonic | None:
     """Resolve a written mnemonic: exact, alias, comparison D-form, or D/P variants."""
-    w = word.upper()
+    return _resolve(word.upper()) if len(word) <= _LONGEST else None
+
+
+@lru_cache(maxsize=4096)  # one Mnemonic per spelling, not one per line of a long program
+def _resolve(w: str) -> Mnemonic | None:
     if w in TABLE:
         return Mnemonic(TABLE[w])
     if w in ALIASES:

@@ -2,26 +2,18 @@
 
 Accessors are closures over the device arrays, so the simulator's hot path is a list lookup,
 not a name lookup. Words are signed 16-bit; a 32-bit operand is the pair Dn (low), Dn+1 (high).
+Every index an accessor uses was range-checked against the CPU before it was built (by the
+checker for fixed operands, by the instruction for counts read at run time).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from plcpilot.fxil.devices import SIZES, Operand
+from plcpilot.fxil.devices import BITS32, SIZES, Operand, s16, s32
 
 Reader = Callable[[], int]
 Writer = Callable[[int], None]
-
-
-def s16(v: int) -> int:
-    v &= 0xFFFF
-    return v - 0x10000 if v & 0x8000 else v
-
-
-def s32(v: int) -> int:
-    v &= 0xFFFFFFFF
-    return v - 0x100000000 if v & 0x80000000 else v
 
 
 class Memory:
@@ -49,14 +41,12 @@ class Memory:
     # -- word access -------------------------------------------------------------------
     def reader(self, op: Operand, wide: bool = False) -> Reader:
         if op.kind in ("K", "H"):
-            value = op.index
-            if op.kind == "H":
-                value = s32(value) if wide else s16(value)
+            value = op.value(wide)
             return lambda: value
         if op.digits:
             return self._digits_reader(op, wide)
         arr, i = self.words(op.kind), op.index
-        if op.kind == "C" and i >= 200:  # 32-bit counters hold 32-bit values
+        if op.kind == "C" and i >= BITS32:  # 32-bit counters hold 32-bit values
             return (lambda: arr[i]) if wide else (lambda: s16(arr[i]))
         if wide:
             return lambda: s32((arr[i + 1] & 0xFFFF) << 16 | (arr[i] & 0xFFFF))
@@ -66,7 +56,7 @@ class Memory:
         if op.digits:
             return self._digits_writer(op, wide)
         arr, i = self.words(op.kind), op.index
-        if op.kind == "C" and i >= 200:
+        if op.kind == "C" and i >= BITS32:
             def write_c32(v: int) -> None:
                 arr[i] = s32(v)
             return write_c32
@@ -80,19 +70,26 @@ class Memory:
             arr[i] = s16(v)
         return write16
 
-    def _digits_reader(self, op: Operand, wide: bool) -> Reader:
-        arr, start, width = self.bits(op.base), op.index, op.digits * 4
-        # the top bit is a sign only at the operation's full width: K4M0 is signed in a 16-bit
-        # instruction, zero-extended in a 32-bit one (FX3U manual)
-        full = 32 if wide else 16
-        sign = (s32 if wide else s16) if width == full else (lambda v: v)
+    def bit_field(self, letter: str, start: int, width: int) -> Reader:
+        """`width` consecutive bit devices from `start` as an unsigned number (DECO's n bits)."""
+        arr = self.bits(letter)
 
         def read() -> int:
             v = 0
             for k in range(width - 1, -1, -1):
                 v = (v << 1) | arr[start + k]
-            return sign(v)
+            return v
         return read
+
+    def _digits_reader(self, op: Operand, wide: bool) -> Reader:
+        width = op.digits * 4
+        field = self.bit_field(op.base, op.index, width)
+        # the top bit is a sign only at the operation's full width: K4M0 is signed in a 16-bit
+        # instruction, zero-extended in a 32-bit one (FX3U manual)
+        if width == (32 if wide else 16):
+            sign = s32 if wide else s16
+            return lambda: sign(field())
+        return field
 
     def _digits_writer(self, op: Operand, wide: bool) -> Writer:
         arr, start, width = self.bits(op.base), op.index, op.digits * 4
@@ -102,12 +99,12 @@ class Memory:
                 arr[start + k] = (v >> k) & 1
         return write
 
-    def clear(self, op: Operand) -> None:
-        """RST/ZRST semantics for one device: bits off; timers/counters value and contact 0."""
-        if op.kind in "TC":
-            self.bits(op.kind)[op.index] = 0
-            self.words(op.kind)[op.index] = 0
-        elif op.kind in "XYMS":
-            self.bits(op.kind)[op.index] = 0
+    def clear(self, letter: str, first: int, last: int) -> None:
+        """RST/ZRST semantics for devices first..last of one kind: bits off; timers and
+        counters value and contact 0; registers 0."""
+        if letter in "TC":
+            arrays = [self.bits(letter), self.words(letter)]
         else:
-            self.words(op.kind)[op.index] = 0
+            arrays = [self.bits(letter) if letter in "XYMS" else self.words(letter)]
+        for arr in arrays:
+            arr[first:last + 1] = [0] * (last - first + 1)

@@ -1,12 +1,18 @@
-"""Applied instructions: moves, arithmetic, logic, rotation and shift, compares, encode/decode."""
+"""Applied instructions: moves, arithmetic, logic, rotation and shift, compares, encode/decode.
+
+A value the instruction cannot use (a count a register supplies out of range, a division by
+zero, a source with no bit on) raises OperationError before anything is written: the FX does
+not execute the instruction and flags the error (runtime.Cpu.operation_error). Nothing here
+allocates more than the table's limits allow (BMOV 512 words, DECO 256 bits).
+"""
 
 from __future__ import annotations
 
 import operator
 
-from plcpilot.fxil.devices import Operand
-from plcpilot.fxil.memory import Memory, s16, s32
-from plcpilot.fxil.runtime import Build, Op
+from plcpilot.fxil.devices import Operand, element_size, s16, s32
+from plcpilot.fxil.instructions import PLAIN_BITS
+from plcpilot.fxil.runtime import OUT_OF_RANGE, Build, Op, OperationError
 
 
 def b_mov(b: Build) -> Op:
@@ -16,17 +22,19 @@ def b_mov(b: Build) -> Op:
 
 def _offset(op: Operand, k: int, wide: bool = False) -> Operand:
     """The k-th element after `op`: next word (pair, if wide) or next n*4 bits for KnM."""
-    step = op.digits * 4 if op.digits else (2 if wide else 1)
+    step = op.digits * 4 if op.digits else element_size(op, wide)
     return Operand(op.text, op.kind, op.index + k * step, op.digits)
 
 
 def b_bmov(b: Build) -> Op:
     mem = b.mem
     src_op, dst_op = b.ops[0], b.ops[1]
-    count = mem.reader(b.ops[2])
+    count = b.count(2)
 
     def bmov() -> None:
         n = count()
+        b.fits(src_op, n)
+        b.fits(dst_op, n)
         values = [mem.reader(_offset(src_op, k))() for k in range(n)]
         for k, v in enumerate(values):
             mem.writer(_offset(dst_op, k))(v)
@@ -35,11 +43,13 @@ def b_bmov(b: Build) -> Op:
 
 def b_fmov(b: Build) -> Op:
     mem, wide = b.mem, b.wide
-    src, dst_op, count = mem.reader(b.ops[0], wide), b.ops[1], mem.reader(b.ops[2])
+    src, dst_op, count = mem.reader(b.ops[0], wide), b.ops[1], b.count(2)
 
     def fmov() -> None:
+        n = count()
+        b.fits(dst_op, n)
         v = src()
-        for k in range(count()):
+        for k in range(n):
             mem.writer(_offset(dst_op, k, wide), wide)(v)
     return b.guarded(fmov)
 
@@ -56,34 +66,28 @@ def b_xch(b: Build) -> Op:
     return b.guarded(xch)
 
 
-def _op_error(mem: Memory) -> None:
-    mem.M[8067] = 1  # operation error flag
-
-
 def b_bcd(b: Build) -> Op:
-    mem, limit = b.mem, 99_999_999 if b.wide else 9_999
+    mem, limit, word = b.mem, 99_999_999 if b.wide else 9_999, b.st.word
     src, dst = mem.reader(b.ops[0], b.wide), mem.writer(b.ops[1], b.wide)
 
     def bcd() -> None:
         v = src()
-        if 0 <= v <= limit:
-            dst(int(str(v), 16))
-        else:
-            _op_error(mem)
+        if not 0 <= v <= limit:
+            raise OperationError(OUT_OF_RANGE, f"{word} of {v}: BCD holds 0..{limit}")
+        dst(int(str(v), 16))
     return b.guarded(bcd)
 
 
 def b_bin(b: Build) -> Op:
-    mem = b.mem
+    mem, word = b.mem, b.st.word
     src, dst = mem.reader(b.ops[0], b.wide), mem.writer(b.ops[1], b.wide)
     mask = 0xFFFFFFFF if b.wide else 0xFFFF
 
     def bin_() -> None:
         digits = f"{src() & mask:x}"
-        if digits.isdigit():
-            dst(int(digits))
-        else:
-            _op_error(mem)
+        if not digits.isdigit():
+            raise OperationError(OUT_OF_RANGE, f"{word} of H{digits.upper()}: not BCD digits")
+        dst(int(digits))
     return b.guarded(bin_)
 
 
@@ -121,8 +125,7 @@ def b_arith(b: Build) -> Op:
     def div() -> None:
         a, d = s1(), s2()
         if d == 0:
-            _op_error(mem)
-            return
+            raise OperationError(OUT_OF_RANGE, f"{b.st.word} {a} by zero")
         q = abs(a) // abs(d) * (1 if (a >= 0) == (d >= 0) else -1)  # truncates toward zero
         quot(q)
         remainder(a - q * d)
@@ -156,7 +159,7 @@ def b_rot(b: Build) -> Op:
     src, dst, M = mem.reader(b.ops[0], wide), mem.writer(b.ops[0], wide), mem.M
     width = 32 if wide else 16
     mask = (1 << width) - 1
-    n = b.ops[1].index % width
+    n = b.ops[1].value(wide)  # 0..width-1: the table's limit, checked before building
 
     def rot() -> None:
         v = src() & mask
@@ -168,13 +171,14 @@ def b_rot(b: Build) -> Op:
 
 
 def b_sft(b: Build) -> Op:
-    mem, left = b.mem, b.st.mnemonic.instr.attrs["dir"] == "left"
+    left = b.st.mnemonic.instr.attrs["dir"] == "left"
     src_arr, s0 = b.bit(b.ops[0])
     dst_arr, d0 = b.bit(b.ops[1])
-    n1, count = b.ops[2].index, mem.reader(b.ops[3])
+    n1, count = b.ops[2].value(), b.count(3)
 
     def sft() -> None:
         n2 = count()
+        b.fits(b.ops[0], n2)
         bits = dst_arr[d0:d0 + n1]
         incoming = src_arr[s0:s0 + n2]
         # left: towards higher device numbers, S enters at the bottom; right: the reverse
@@ -183,60 +187,68 @@ def b_sft(b: Build) -> Op:
     return b.guarded(sft)
 
 
-def _bit_range(b: Build, first: Operand, last: Operand):
-    mem = b.mem
-    if first.kind in "XYMS":
-        arr = mem.bits(first.kind)
-
-        def clear_bits() -> None:
-            arr[first.index:last.index + 1] = [0] * (last.index - first.index + 1)
-        return clear_bits
-
-    def clear_devices() -> None:
-        for k in range(first.index, last.index + 1):
-            mem.clear(Operand(first.text, first.kind, k))
-            if first.kind == "T":
-                b.timers.rem[k] = 0
-    return clear_devices
-
-
 def b_zrst(b: Build) -> Op:
-    return b.guarded(_bit_range(b, b.ops[0], b.ops[1]))
+    """Both operands are of one kind (checked); D1 > D2 resets D1 only (FX3U manual)."""
+    mem, first, last = b.mem, b.ops[0], b.ops[1]
+    kind, lo, hi = first.kind, first.index, max(first.index, last.index)
+    rem = b.timers.rem
+
+    def zrst() -> None:
+        mem.clear(kind, lo, hi)
+        if kind == "T":
+            rem[lo:hi + 1] = [0] * (hi - lo + 1)
+    return b.guarded(zrst)
+
+
+def _nothing() -> None:
+    """DECO/ENCO with n = 0: no processing (FX3U manual)."""
 
 
 def b_deco(b: Build) -> Op:
-    mem, n = b.mem, b.ops[2].index
-    src = (mem._digits_reader(Operand("", "Kn" + b.ops[0].kind, b.ops[0].index, 1), False)
-           if b.ops[0].kind in "XYMS" else mem.reader(b.ops[0]))
-    dst = b.ops[1]
-    width = 1 << n
+    """The low n bits of S (n bit devices from a bit source) select one of 2^n bits of D."""
+    mem, n, src_op, dst = b.mem, b.ops[2].value(), b.ops[0], b.ops[1]
+    if n == 0:
+        return b.guarded(_nothing)
+    src = (mem.bit_field(src_op.kind, src_op.index, n) if src_op.kind in PLAIN_BITS
+           else mem.reader(src_op))
+    width = 1 << n  # at most 256 bits (n <= 8), 16 for a word (n <= 4): the table's limits
+    if dst.kind in PLAIN_BITS:
+        arr, start = mem.bits(dst.kind), dst.index
 
-    def deco() -> None:
-        v = src() & (width - 1)
-        if dst.kind in "YMS":
-            arr = mem.bits(dst.kind)
-            arr[dst.index:dst.index + width] = [int(k == v) for k in range(width)]
-        else:
-            mem.writer(dst)(1 << v)
-    return b.guarded(deco)
+        def deco_bits() -> None:
+            v = src() & (width - 1)
+            arr[start:start + width] = [int(k == v) for k in range(width)]
+        return b.guarded(deco_bits)
+    write = mem.writer(dst)
+    return b.guarded(lambda: write(1 << (src() & (width - 1))))
 
 
 def b_enco(b: Build) -> Op:
-    mem, n, src = b.mem, b.ops[2].index, b.ops[0]
+    """The number of the highest bit on among 2^n bits of S; none on is an operation error."""
+    mem, n, src, word = b.mem, b.ops[2].value(), b.ops[0], b.st.word
+    if n == 0:
+        return b.guarded(_nothing)
     dst = mem.writer(b.ops[1])
     width = 1 << n
+    if src.kind in PLAIN_BITS:
+        arr, start = mem.bits(src.kind), src.index
+
+        def bits() -> int:
+            v = 0
+            for k in range(width - 1, -1, -1):  # 256 bits at most
+                v = (v << 1) | arr[start + k]
+            return v
+    else:
+        read, mask = mem.reader(src), (1 << width) - 1
+
+        def bits() -> int:
+            return read() & mask
 
     def enco() -> None:
-        if src.kind in "XYMS":
-            arr = mem.bits(src.kind)
-            bits = arr[src.index:src.index + width]
-        else:
-            v = mem.reader(src)()
-            bits = [(v >> k) & 1 for k in range(width)]
-        if not any(bits):
-            _op_error(mem)
-            return
-        dst(max(k for k, bit in enumerate(bits) if bit))
+        v = bits()
+        if not v:
+            raise OperationError(OUT_OF_RANGE, f"{word}: no bit of {src.text} is on")
+        dst(v.bit_length() - 1)
     return b.guarded(enco)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from plcpilot.fxil.memory import s32
+from plcpilot.fxil.devices import s32
 from plcpilot.fxil.runtime import Build, Op, edge_detector, unsimulated
 
 
@@ -116,7 +116,7 @@ def b_rst(b: Build) -> Op:
     op, mem, tm = b.ops[0], b.mem, b.timers
 
     def rst() -> None:
-        mem.clear(op)
+        mem.clear(op.kind, op.index, op.index)
         if op.kind == "T":
             tm.rem[op.index] = 0
     return b.guarded(rst)

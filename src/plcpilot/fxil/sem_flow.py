@@ -1,14 +1,21 @@
-"""Program flow: END/FEND, MC/MCR, STL/RET, CJ, CALL/SRET, FOR/NEXT, WDT, REF."""
+"""Program flow: END/FEND, MC/MCR, STL/RET, CJ, CALL/SRET, FOR/NEXT, WDT, REF.
+
+Jumps can break what the checker saw in the text (a CJ into a FOR body reaches NEXT with no
+FOR running; a subroutine entered without CALL reaches SRET): the FX answers with operation
+error 6709 and goes on, and so does the simulator. Loops that never end trip the watchdog.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from plcpilot.fxil.runtime import (
+    BAD_BRANCH,
     CALL_DEPTH,
     WATCHDOG_STEPS,
     Build,
     Op,
+    OperationError,
     WatchdogError,
     edge_detector,
 )
@@ -113,6 +120,10 @@ def b_cj(b: Build) -> Op:
     return cj
 
 
+def _branch_error(b: Build, message: str) -> None:
+    b.c.operation_error(b.st.line, OperationError(BAD_BRANCH, message))
+
+
 def b_call(b: Build) -> Op:
     c, nxt, fires = b.c, b.nxt, _firing(b)
     target = b.label_index(b.ops[0].index)
@@ -121,7 +132,8 @@ def b_call(b: Build) -> Op:
         if not fires():
             return nxt
         if len(c.calls) >= CALL_DEPTH:
-            raise WatchdogError(f"CALL at line {b.st.line} nested deeper than {CALL_DEPTH}")
+            _branch_error(b, f"CALL nested deeper than {CALL_DEPTH} levels; not called")
+            return nxt
         _jump(b, target)
         c.calls.append(nxt)
         return target
@@ -130,7 +142,14 @@ def b_call(b: Build) -> Op:
 
 def b_sret(b: Build) -> Op:
     c, end = b.c, b.end_index
-    return lambda: c.calls.pop() if c.calls else end
+
+    def sret() -> int:
+        if c.calls:
+            return c.calls.pop()
+        _branch_error(b, "SRET without a CALL (a subroutine reached without CALL, e.g. no FEND "
+                         "before it); the scan goes to END")
+        return end
+    return sret
 
 
 def b_for(b: Build) -> Op:
@@ -138,8 +157,9 @@ def b_for(b: Build) -> Op:
 
     def for_() -> int:
         if len(c.loops) >= FOR_DEPTH:
-            raise WatchdogError(f"FOR at line {b.st.line} nested deeper than {FOR_DEPTH}")
-        c.loops.append([max(count(), 1), nxt])
+            _branch_error(b, f"FOR nested deeper than {FOR_DEPTH} levels; the loop is ignored")
+            return nxt
+        c.loops.append([max(count(), 1), nxt])  # FOR K0 or less runs once (FX3U manual)
         return nxt
     return for_
 
@@ -148,6 +168,9 @@ def b_next(b: Build) -> Op:
     c, nxt = b.c, b.nxt
 
     def next_() -> int:
+        if not c.loops:
+            _branch_error(b, "NEXT without a running FOR (a jump entered the loop body)")
+            return nxt
         loop = c.loops[-1]
         loop[0] -= 1
         if loop[0] > 0:

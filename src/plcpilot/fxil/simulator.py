@@ -7,10 +7,11 @@ timeline runner tests FX, ST and SFC programs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from plcpilot.errors import PlcPilotError
 from plcpilot.fxil.checker import check_program
-from plcpilot.fxil.devices import OperandError, parse_name
+from plcpilot.fxil.devices import Operand, OperandError, parse_name, shown
 from plcpilot.fxil.memory import Memory
 from plcpilot.fxil.parser import Program, parse
 from plcpilot.fxil.runtime import Build, Cpu, Timers
@@ -19,6 +20,7 @@ from plcpilot.fxil.semantics import build
 from plcpilot.fxil.structure import analyse
 
 WRITABLE = frozenset("XMDVZ")  # what a timeline may set: inputs and HMI-written relays/registers
+WORD = (-32768, 32767)  # what a timeline may write to a register: a signed 16-bit word
 
 
 class FxMachine:
@@ -41,7 +43,7 @@ class FxMachine:
 
         self.ops = [
             build(Build(self.cpu, st, i, layout, label_index, self.end_index,
-                        st.mnemonic.d32, st.mnemonic.pulse, self.timers))
+                        st.mnemonic.d32, st.mnemonic.pulse, self.timers, cpu))
             for i, st in enumerate(sts[: self.end_index])
         ]
 
@@ -85,7 +87,7 @@ class FxMachine:
                 mem.T[n] = mem.TV[n] = tm.rem[n] = 0
 
     def read(self, name: str) -> int:
-        op = self._device(name)
+        op = _named_device(name, self.cpu_model)
         mem = self.mem
         if op.kind == "X":
             return mem.x_ext[op.index]
@@ -96,23 +98,33 @@ class FxMachine:
         return mem.words(op.kind)[op.index]
 
     def write(self, name: str, value: int) -> None:
-        op = self._device(name)
+        """Set an input, relay or register; a value the device cannot hold is refused (a bit
+        takes 0/1 or false/true, a register a signed 16-bit word) rather than wrapped."""
+        op = _named_device(name, self.cpu_model)
         if op.kind not in WRITABLE:
             raise PlcPilotError(
                 f"a test cannot set {name}: timelines set inputs (X), relays (M) and registers "
                 "(D, V, Z); outputs, states, timers and counters are the program's")
         mem = self.mem
-        if op.kind == "X":
-            mem.x_ext[op.index] = 1 if value else 0
-        elif op.kind == "M":
-            mem.M[op.index] = 1 if value else 0
-        else:
-            mem.words(op.kind)[op.index] = int(value)
+        if op.kind in "XM":
+            if value not in (0, 1):  # True and False are 1 and 0
+                raise PlcPilotError(f"{op.name()} is a bit: set it to 0 or 1 (false/true), "
+                                    f"not {value!r}")
+            (mem.x_ext if op.kind == "X" else mem.M)[op.index] = int(value)
+            return
+        lo, hi = WORD
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise PlcPilotError(f"{op.name()} is a 16-bit register: set it to an integer "
+                                f"{lo}..{hi}, not {value!r} (a 32-bit value is two registers: "
+                                f"low word in {op.name()}, high word in {op.name(1)})")
+        mem.words(op.kind)[op.index] = value
 
     @property
     def notes(self) -> list[str]:
-        """What ran but was not simulated, by line."""
-        return [f"line {line}: {why}" for line, why in sorted(self.cpu.unsimulated.items())]
+        """What ran but was not simulated, and each line's operation error, by line."""
+        c = self.cpu
+        return [f"line {line}: {why}"
+                for line, why in sorted([*c.unsimulated.items(), *c.errors.items()])]
 
     def signals(self) -> list[str]:
         """Devices worth tracing: every bit device the program names, in program order."""
@@ -123,12 +135,15 @@ class FxMachine:
                     seen.setdefault(op.name())
         return list(seen)
 
-    @staticmethod
-    def _device(name: str):
-        try:
-            return parse_name(name)
-        except OperandError as e:
-            raise PlcPilotError(f"test names {name!r}: {e}") from None
+
+@lru_cache(maxsize=4096)  # a timeline reads the same few names every scan
+def _named_device(name: str, cpu: str) -> Operand:
+    """The device a test names, if it exists on the CPU (the caller adds which task and test
+    named it)."""
+    try:
+        return parse_name(name, cpu)
+    except OperandError as e:
+        raise PlcPilotError(f"test names {shown(name)!r}: {e}") from None
 
 
 def compile_program(source: str, cpu: str = "fx3u") -> Callable[[], FxMachine]:

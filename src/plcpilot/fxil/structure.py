@@ -33,6 +33,7 @@ class Finding:
     line: int | None
     code: str
     message: str
+    column: int | None = None  # None: the checker uses the column of the line's statement
 
 
 @dataclass

@@ -21,7 +21,15 @@ from plcpilot import languages
 from plcpilot.diagnostics import CheckReport
 from plcpilot.errors import PlcPilotError
 from plcpilot.generate.prompts import build_messages, extract_program, repair_message
-from plcpilot.llm.base import Backend, Completion, Constraint, Message, Sampling, require
+from plcpilot.llm.base import (
+    Backend,
+    Completion,
+    Constraint,
+    Message,
+    Sampling,
+    TokenClock,
+    require,
+)
 from plcpilot.spec import SimulationReport, Task, run_tests
 
 
@@ -115,21 +123,25 @@ class Status:
     rounds: int = 0
     tokens: int = 0
     seconds: float = 0.0  # time in this stage
+    rate: float = 0.0  # tokens/s since the first token (reading the prompt comes before it)
 
     def describe(self) -> tuple[str, str]:
         """(stage line, detail) for a status display."""
         stage = f"round {self.round}/{self.rounds}: {self.stage}" if self.round else self.stage
         detail = ""
         if self.tokens:
-            rate = self.tokens / self.seconds if self.seconds > 0 else 0.0
-            detail = f"{self.tokens} tokens, {rate:.1f} tokens/s, {self.seconds:.0f} s"
+            detail = f"{self.tokens} tokens, {self.rate:.1f} tokens/s, {self.seconds:.0f} s"
         return stage, detail
 
 
 def _counting(say: Callable[[Status], None], status: Status) -> Callable[[int], None]:
     """A backend's token callback that reports `status` with the answer's length and speed."""
-    began = time.perf_counter()
-    return lambda n: say(replace(status, tokens=n, seconds=time.perf_counter() - began))
+    clock = TokenClock()
+
+    def heard(n: int) -> None:
+        seconds, rate = clock.tick(n)
+        say(replace(status, tokens=n, seconds=seconds, rate=rate))
+    return heard
 
 
 def blocking(language, report: CheckReport) -> list:

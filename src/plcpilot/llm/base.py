@@ -7,6 +7,7 @@ output was constrained when it was not.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -58,6 +59,23 @@ class Sampling:
 
 # told the number of tokens decoded so far as an answer grows (for live progress)
 OnToken = Callable[[int], None]
+
+
+class TokenClock:
+    """How fast an answer grows: tokens/s counted from its first token, since reading the
+    prompt comes before it (seconds on a long RAG prompt) and would make the rate look low."""
+
+    def __init__(self) -> None:
+        self.began = time.perf_counter()
+        self.first: float | None = None
+
+    def tick(self, tokens: int) -> tuple[float, float]:
+        """(seconds since the call began, tokens/s) when `tokens` have come."""
+        now = time.perf_counter()
+        if self.first is None:
+            self.first = now
+        rate = (tokens - 1) / (now - self.first) if now > self.first else 0.0
+        return now - self.began, rate
 
 
 class Backend(Protocol):

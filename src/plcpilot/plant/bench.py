@@ -2,7 +2,8 @@
 fault injection, and a report (report.md, summary.json, accuracy.png).
 
 Both parts append one JSON line per result as it finishes and skip what the folder already
-holds, so a killed run resumes where it stopped.
+holds, so a killed run resumes where it stopped. One run at a time holds the folder
+(`open_run`); a line that is not a result is skipped, named in the report, and redone.
 """
 
 from __future__ import annotations
@@ -10,30 +11,122 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from plcpilot.bench.stats import wilson
-from plcpilot.plant.agent import MODES, Agent
+from plcpilot.errors import PlcPilotError
+from plcpilot.plant.agent import MODES, Agent, Mode
 from plcpilot.plant.closed_loop import run_episode
 from plcpilot.plant.eventlog import parse_log
 from plcpilot.plant.model import Plant
 from plcpilot.plant.scenarios import VARIANTS, Scenario, episode, matches
 from plcpilot.plant.simulator import FaultPlan, StationSim
+from plcpilot.runfolder import Lines, locked, read_lines
 
-DECISIONS, EPISODES, PLANT_RUNS = "decisions.jsonl", "episodes.jsonl", "plant.jsonl"
+DECISIONS, EPISODES, PLANT_RUNS, POINTS = ("decisions.jsonl", "episodes.jsonl", "plant.jsonl",
+                                           "points.jsonl")
 
 
-def _done(path: Path, key) -> set:
-    if not path.is_file():
-        return set()
-    out = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            out.add(key(json.loads(line)))
-        except (json.JSONDecodeError, KeyError):
-            continue  # a line cut by a kill: redone
-    return out
+class _Row(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    mode: Mode
+
+
+class _Decision(_Row):
+    id: str
+    station: str
+    kind: str
+    source: str
+    exact: bool
+    lenient: bool
+    proposed_exact: bool
+    proposed_lenient: bool
+    seconds: Annotated[float, Field(allow_inf_nan=False)]
+
+
+class _Episode(_Row):
+    station: str | None  # a whole-plant run without a fault names no station
+    fault: str | None
+    gate: bool
+    completed: bool
+    success: bool
+    refused: int
+    unsafe: list
+
+
+class _StationEpisode(_Episode):
+    station: str
+    fault_struck: bool
+
+
+class _PlantRun(_Episode):
+    decisions: int
+
+
+class _Point(_Row):
+    id: str
+    type: str
+    command: str
+
+
+def _by_id(r: dict) -> tuple:
+    return (r["id"], r["mode"])
+
+
+def _by_run(r: dict) -> tuple:
+    return (r["station"], r["fault"], r["mode"], r["gate"])
+
+
+# each result file: what a line must hold, and what makes two lines the same result
+FILES = {DECISIONS: (_Decision, _by_id), EPISODES: (_StationEpisode, _by_run),
+         PLANT_RUNS: (_PlantRun, _by_run), POINTS: (_Point, _by_id)}
+
+
+def read_results(out: Path, name: str) -> Lines:
+    """The results in one file of the folder; lines that are not are skipped (and redone)."""
+    model, key = FILES[name]
+    return read_lines(out / name, model, key)
+
+
+def _done(out: Path, name: str) -> set:
+    key = FILES[name][1]
+    return {key(r) for r in read_results(out, name).records}
+
+
+def read_config(run_dir: Path) -> dict | None:
+    """DIR/config.json, None when there is none yet."""
+    path = run_dir / "config.json"
+    try:
+        config = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise PlcPilotError(f"{path}: cannot read ({e.strerror or e})") from None
+    except (ValueError, RecursionError):
+        config = None
+    if not isinstance(config, dict):
+        raise PlcPilotError(f"{path}: not an agent bench configuration (a JSON object); "
+                            "restore it, or use a new --out")
+    return config
+
+
+@contextmanager
+def open_run(run_dir: Path, config: dict) -> Iterator[None]:
+    """Hold the folder for one run: lock it (a second run is refused, naming the holder),
+    refuse a resume with another configuration, record this one."""
+    with locked(run_dir):
+        saved = read_config(run_dir)
+        if saved is not None and saved != config:
+            raise PlcPilotError(f"{run_dir} holds a run with another configuration "
+                                f"({json.dumps(saved)}); use a new --out")
+        (run_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        yield
 
 
 def _append(path: Path, record: dict) -> None:
@@ -47,7 +140,7 @@ def score_decisions(plant: Plant, scenarios: list[Scenario], agents: dict[str, A
                     modes: Iterable[str], backend, out: Path, advance=lambda: None) -> None:
     """One decision per scenario and mode, compared with the gold (exact and lenient)."""
     path = out / DECISIONS
-    done = _done(path, lambda r: (r["id"], r["mode"]))
+    done = _done(out, DECISIONS)
     agents = agents or {}
     for mode in modes:
         for s in scenarios:
@@ -90,7 +183,7 @@ def closed_loop_plan(plant: Plant) -> list[tuple[str, str, dict, str | None]]:
 def run_closed_loop(plant: Plant, modes: Iterable[str], backend, out: Path, *,
                     use_gate: bool = True, seed: int = 7, advance=lambda: None) -> None:
     path = out / EPISODES
-    done = _done(path, lambda r: (r["station"], r["fault"], r["mode"], r["gate"]))
+    done = _done(out, EPISODES)
     for mode in modes:
         for station, task, params, fault in closed_loop_plan(plant):
             if (station, fault, mode, use_gate) in done:
@@ -116,7 +209,7 @@ def run_plant_loop(plant: Plant, modes: Iterable[str], backend, out: Path, *,
     from plcpilot.plant.plant_run import PlantRun, run_plant
 
     path = out / PLANT_RUNS
-    done = _done(path, lambda r: (r["station"], r["fault"], r["mode"], r["gate"]))
+    done = _done(out, PLANT_RUNS)
     faults = [(None, None)] + [(st, f) for st, _, _, f in closed_loop_plan(plant) if f]
     for mode in modes:
         agents = {n: Agent(plant.station(n), mode, backend) for n in plant.stations}
@@ -143,12 +236,16 @@ def _rate(rows: list[dict], key: str) -> dict:
     return {"n": len(rows), "ok": ok, "rate": rate, "low": low, "high": high}
 
 
-def summarize(out: Path) -> dict:
-    decisions = [json.loads(x) for x in (out / DECISIONS).read_text().splitlines()] \
-        if (out / DECISIONS).is_file() else []
-    episodes = [json.loads(x) for x in (out / EPISODES).read_text().splitlines()] \
-        if (out / EPISODES).is_file() else []
-    summary: dict = {"decisions": {}, "episodes": {}}
+def summarize(out: Path, warn: Callable[[str], None] | None = None) -> dict:
+    """summary.json of DIR; `warn` hears of result lines skipped as not results."""
+    results = {name: read_results(out, name) for name in FILES}
+    for name, lines in results.items():
+        if warn and (message := lines.warning(out / name)):
+            warn(message)
+    decisions, episodes, runs = (results[n].records for n in (DECISIONS, EPISODES, PLANT_RUNS))
+    summary: dict = {"decisions": {}, "episodes": {},
+                     "skipped_lines": {n: [k for k, _ in lines.skipped]
+                                       for n, lines in results.items() if lines.skipped}}
     by = defaultdict(list)
     for r in decisions:
         for group in ("all", r["kind"], f"station:{r['station']}"):
@@ -176,8 +273,6 @@ def summarize(out: Path) -> dict:
             "faults_struck": sum(r["fault_struck"] for r in faulted),
             "unsafe_executed": sum(len(r["unsafe"]) for r in rows),
             "refused_by_gate": sum(r["refused"] for r in rows)}
-    runs = [json.loads(x) for x in (out / PLANT_RUNS).read_text().splitlines()] \
-        if (out / PLANT_RUNS).is_file() else []
     summary["plant"] = {}
     by_run = defaultdict(list)
     for r in runs:
@@ -199,9 +294,12 @@ def _pct(r: dict) -> str:
     return f"{r['rate']:.1%} [{r['low']:.0%}–{r['high']:.0%}] ({r['ok']}/{r['n']})"
 
 
-def write_report(out: Path, title: str) -> Path:
-    summary = summarize(out)
-    lines = [f"# {title}", "", "## Decision accuracy (95 % Wilson intervals)", "",
+def write_report(out: Path, title: str, warn: Callable[[str], None] | None = None) -> Path:
+    summary = summarize(out, warn)
+    skipped = [f"Not counted: line {', '.join(map(str, numbers))} of {name} (not results, or "
+               "repeating one)." for name, numbers in summary["skipped_lines"].items()]
+    lines = [f"# {title}", "", *skipped, *([""] if skipped else []),
+             "## Decision accuracy (95 % Wilson intervals)", "",
              "Agent = the command that runs (after the safety gate); proposal = what the SOP "
              "engine or the model proposed before the gate.", "",
              "| mode | points | exact | lenient | SOP exact | abnormal exact | abnormal lenient "
@@ -248,7 +346,7 @@ def write_report(out: Path, title: str) -> Path:
                              f"{_pct(r['order_completed'])} | {_pct(r['faults_escalated'])} | "
                              f"{r['unsafe_executed']} | {r['refused_by_gate']} | "
                              f"{r['decisions']} |")
-    lines += _points_section(out)
+    lines += _points_section(read_results(out, POINTS).records)
     lines += ["", "![accuracy](accuracy.png)", ""]
     _plot(summary, out / "accuracy.png")
     path = out / "report.md"
@@ -256,13 +354,11 @@ def write_report(out: Path, title: str) -> Path:
     return path
 
 
-def _points_section(out: Path) -> list[str]:
+def _points_section(rows: list[dict]) -> list[str]:
     """What each mode answered to the predecessor plant's test points (no gold: read, not scored):
     per point type, how often it escalated and the commands it chose most."""
-    path = out / "points.jsonl"
-    if not path.is_file():
+    if not rows:
         return []
-    rows = [json.loads(x) for x in path.read_text().splitlines()]
     groups = defaultdict(list)
     for r in rows:
         groups[(r["mode"], r["type"])].append(r)
@@ -282,11 +378,9 @@ def _points_section(out: Path) -> list[str]:
 
 
 def _plot(summary: dict, path: Path) -> None:
-    import matplotlib
+    from plcpilot.plots import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     modes = [m for m in MODES if m in summary["decisions"]]
     bars = [("sop", "exact", "SOP points, exact"), ("abnormal", "exact", "abnormal, exact"),
             ("abnormal", "lenient", "abnormal, lenient (agent after the gate)"),
@@ -317,8 +411,8 @@ def _plot(summary: dict, path: Path) -> None:
 def answer_points(plant: Plant, points: list[Scenario], modes: Iterable[str], backend,
                   out: Path, advance=lambda: None) -> None:
     """Answers to test points that have no gold (the predecessor plant's), kept for reading."""
-    path = out / "points.jsonl"
-    done = _done(path, lambda r: (r["id"], r["mode"]))
+    path = out / POINTS
+    done = _done(out, POINTS)
     for mode in modes:
         for p in points:
             if (p.id, mode) not in done:
