@@ -274,3 +274,11 @@ def test_piped_output_is_not_wrapped(tmp_path):
     prog.write_text("LD X0\nMPS\nOUT Y0\nEND\n")
     out = cli("check", prog).stdout.decode()
     assert str(prog) in out.splitlines()[0]  # the whole path on the verdict's line
+
+
+def test_a_file_no_language_claims_is_checked_with_a_note_not_a_silent_guess(tmp_path):
+    f = tmp_path / "chart.xml"
+    f.write_text("<project/>\n")
+    r = cli("check", f)
+    assert r.returncode == 1 and "no installed language has this file ending" in no_traceback(r)
+    assert "--lang" in r.stderr.decode()

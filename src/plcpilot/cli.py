@@ -142,6 +142,12 @@ def check(
         s for language in languages.load_all().values() for s in language.suffixes)
     paths = program_files(files, suffixes)
     checks = []
+    unknown = [p for p in paths if p != "-" and Path(p).suffix.lower() not in suffixes]
+    if unknown and not lang:  # never a silent guess: say which language reads them
+        err.print(styled(("note: ", "yellow"), f"{', '.join(unknown[:3])}"
+                         f"{' …' if len(unknown) > 3 else ''}: no installed language has this "
+                         f"file ending; checked as {languages.for_path(Path(unknown[0])).name} "
+                         "(choose with --lang)"))
     for path in paths:
         try:
             source = read_source(path, encoding=encoding, max_bytes=max_bytes)

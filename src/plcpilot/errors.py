@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class PlcPilotError(Exception):
@@ -31,3 +35,10 @@ def optional_import(module: str, feature: str, extra: str, package: str | None =
         return importlib.import_module(module)
     except ImportError:
         raise needs_extra(feature, extra, package or module) from None
+
+
+def first_problem(e: ValidationError) -> str:
+    """The first thing pydantic found wrong, where it is: `sample: Input should be …`."""
+    problem = e.errors()[0]
+    where = ".".join(str(x) for x in problem["loc"])
+    return f"{where}: {problem['msg']}" if where else problem["msg"]

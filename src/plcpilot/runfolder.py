@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from plcpilot.errors import PlcPilotError
+from plcpilot.errors import PlcPilotError, first_problem
 
 LOCK = "run.lock"
 
@@ -117,10 +117,3 @@ def read_lines(path: Path, model: type[BaseModel], key: Callable[[dict], Hashabl
             continue
         records.append(record)
     return Lines(records, skipped)
-
-
-def first_problem(e: ValidationError) -> str:
-    """The first thing pydantic found wrong, where it is: `sample: Input should be …`."""
-    problem = e.errors()[0]
-    where = ".".join(str(x) for x in problem["loc"])
-    return f"{where}: {problem['msg']}" if where else problem["msg"]

@@ -15,7 +15,7 @@ from typing import Annotated, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from plcpilot.errors import PlcPilotError, SimulationLimit
+from plcpilot.errors import PlcPilotError, SimulationLimit, first_problem
 from plcpilot.taskfile import INT_BITS, read_task_file
 
 # 0/1, true/false or an integer as wide as a PLC's widest (LINT, ULINT, LWORD): a machine is
@@ -139,11 +139,9 @@ def load_tasks(path: Path | str) -> list[Task]:
             try:
                 task = Task.model_validate(record)
             except ValidationError as e:
-                problem = e.errors()[0]
-                where = ".".join(str(x) for x in problem["loc"])
                 name = record.get("id", "?") if isinstance(record, dict) else "?"
                 raise PlcPilotError(
-                    f"{file}: task #{k + 1} ({name}): {where}: {problem['msg']}") from None
+                    f"{file}: task #{k + 1} ({str(name)[:80]}): {first_problem(e)}") from None
             if task.id in seen:
                 raise PlcPilotError(f"{file}: task id {task.id!r} appears twice")
             seen.add(task.id)

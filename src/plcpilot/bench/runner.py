@@ -25,10 +25,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from plcpilot import languages
-from plcpilot.errors import PlcPilotError
+from plcpilot.errors import PlcPilotError, first_problem
 from plcpilot.generate.pipeline import MODES, generate, settings_for
 from plcpilot.llm.base import Completion, Sampling
-from plcpilot.runfolder import Lines, first_problem, locked, read_lines
+from plcpilot.runfolder import Lines, locked, read_lines
 from plcpilot.spec import Task, load_tasks
 
 
