@@ -65,9 +65,9 @@ def test_calls_are_read_never_evaluated_and_bound_to_the_signature():
             parse_call(text, CNC)
 
 
-def test_a_malformed_log_names_the_line():
-    with pytest.raises(PlcPilotError, match=r"log:2: not an event line"):
-        parse_log("[CNC Station][System][08:00:00] ok\nBG51 detects something\n")
+def test_a_text_that_is_not_a_log_is_refused_naming_its_first_line():
+    with pytest.raises(PlcPilotError, match=r"not an event log: .*'BG51 detects something'"):
+        parse_log("BG51 detects something\n[CNC Station][System][08:00:00] ok\n"[:23])
     with pytest.raises(PlcPilotError, match="no events"):
         parse_log("\n\n")
 
@@ -97,8 +97,8 @@ def test_every_fault_strikes_somewhere_and_writes_its_line():
     for p in POINTS:
         if p.kind == "abnormal":
             event = parse_log(p.log)[-1]
-            assert p.flags["fault"] and sop.decide(PLANT.station(p.station),
-                                                  parse_log(p.log)) is None, event.text
+            decision = sop.decide(PLANT.station(p.station), parse_log(p.log))
+            assert p.flags["fault"] and decision.command == p.gold, event.text
 
 
 def test_a_wrong_command_leaves_the_task_undone_and_the_idle_timer_reports_a_stall():
@@ -166,16 +166,20 @@ def test_the_gate_refuses_what_the_state_forbids_and_turns_it_into_an_alert():
 
 
 def test_modes(tmp_path):
-    backend = load_backend(scripted(tmp_path, answer("alert_to_supervisor('Holder H2 failure')",
-                                                     "H2 did not open")))
+    backend = load_backend(scripted(tmp_path, answer("alert_to_supervisor('odd reading')",
+                                                     "not in the SOP")))
     sop_point = next(p for p in POINTS if p.kind == "sop" and p.station == "CNC Station")
     abnormal = next(p for p in POINTS if p.fault == "holder_stuck" and p.station == "CNC Station")
+    odd = sop_point.model_copy(update={"log": sop_point.log + "[CNC Station][System][09:59:59] "
+                                                              "Quantum flux at 42.\n"})
     for p, mode, expected, source in [
             (sop_point, "sop", sop_point.gold, "sop"),
-            (abnormal, "sop", "alert_to_supervisor('unexpected event')", "fallback"),
+            (abnormal, "sop", abnormal.gold, "sop"),
+            (odd, "sop", "alert_to_supervisor('unexpected event')", "fallback"),
             (sop_point, "hybrid", sop_point.gold, "sop"),
-            (abnormal, "hybrid", abnormal.gold, "model"),
-            (sop_point, "llm", abnormal.gold, "model")]:
+            (abnormal, "hybrid", abnormal.gold, "sop"),
+            (odd, "hybrid", "alert_to_supervisor('odd reading')", "model"),
+            (sop_point, "llm", "alert_to_supervisor('odd reading')", "model")]:
         d = Agent(CNC, mode, backend).decide(parse_log(p.log), p.flags)
         assert (d.command, d.source) == (expected, source), (mode, p.id)
 
@@ -192,7 +196,7 @@ def test_a_model_answering_prose_or_an_unknown_function_never_acts(tmp_path):
 
 def test_a_log_of_another_station_is_refused():
     log = next(p for p in POINTS if p.station == "Storage Station").log
-    with pytest.raises(PlcPilotError, match="not only of the CNC Station"):
+    with pytest.raises(PlcPilotError, match="none of the CNC Station"):
         Agent(CNC, "sop").decide(parse_log(log))
 
 
@@ -203,7 +207,7 @@ def test_under_faults_the_gate_keeps_a_reckless_model_from_acting(tmp_path):
     for use_gate in (True, False):
         sim = StationSim(PLANT, "CNC Station", "machine", scenarios.VARIANTS["CNC Station"][0][1],
                          fault=FaultPlan("conveyor_stuck"))
-        agent = Agent(CNC, "hybrid", reckless)
+        agent = Agent(CNC, "llm", reckless)
         episode = run_episode(sim, agent, use_gate=use_gate)
         unsafe[use_gate] = (len(episode.unsafe), episode.refused)
     assert unsafe[True][0] == 0 and unsafe[True][1] >= 1  # refused, turned into an alert
@@ -222,7 +226,7 @@ def test_agent_decide_prints_exactly_reason_and_command(tmp_path):
 
 
 @pytest.mark.parametrize("station,text,message", [
-    ("Painting Station", "not a log line\n", "not an event line"),
+    ("Painting Station", "not a log line\n", "not an event log"),
     ("Painting Station", "", "empty"),
     ("Paint Shop", "[Paint Shop][System][08:00:00] BG56 detects a workpiece.\n",
      "unknown station 'Paint Shop'"),
@@ -238,7 +242,7 @@ def test_agent_run_prints_the_log_and_escalates_the_fault():
     r = cli("agent", "run", "--scenario", "Storage Station/not_in_stock", "--mode", "sop")
     text = r.stdout.decode()
     assert r.returncode == 0, r.stderr
-    assert "is not in stock" in text and "alert_to_supervisor('unexpected event')" in text
+    assert "is not in stock" in text and "alert_to_supervisor('workpiece not in stock')" in text
     assert "0 unsafe executed" in text
 
 
@@ -252,7 +256,7 @@ def test_agent_bench_resumes_and_refuses_another_configuration(tmp_path):
     assert again.returncode == 0 and (out / "decisions.jsonl").read_text().splitlines() == rows
     summary = json.loads((out / "summary.json").read_text())["decisions"]["sop"]
     assert summary["sop"]["exact"]["rate"] == 1.0  # the SOP engine is the SOP's gold
-    assert summary["abnormal"]["exact"]["rate"] == 0.0  # it cannot name a cause
+    assert summary["abnormal"]["exact"]["rate"] == 1.0  # and names each fault's cause
     assert (out / "accuracy.png").stat().st_size > 10_000
     other = cli("agent", "bench", "--out", out, "--mode", "sop", "--mode", "hybrid",
                 "--model", scripted(tmp_path, answer("emergency_stop()")), "--no-closed-loop")
@@ -293,10 +297,10 @@ def test_a_fault_anywhere_stops_the_plant_and_the_gate_holds_a_reckless_model(tm
     from plcpilot.plant.plant_run import PlantRun, run_plant
 
     reckless = load_backend(scripted(tmp_path, answer("conveyor_1_run('forward', 13)")))
-    run = PlantRun(PLANT, fault=("Painting Station", FaultPlan("holder_stuck")))
-    agents = {n: Agent(PLANT.station(n), "hybrid", reckless) for n in PLANT.stations}
+    run = PlantRun(PLANT, fault=("Storage Station", FaultPlan("conveyor_stuck")))
+    agents = {n: Agent(PLANT.station(n), "llm", reckless) for n in PLANT.stations}
     result = run_plant(run, agents)
-    assert not result.completed and result.ended["Painting Station"] == "alert"
+    assert not result.completed and result.ended["Storage Station"] == "alert"
     assert result.refused >= 1 and result.unsafe == []
 
 
@@ -308,6 +312,7 @@ def test_agent_bench_closed_loop_per_station_and_for_the_whole_plant(tmp_path):
     station, whole = summary["episodes"]["sop"]["gate"], summary["plant"]["sop"]["gate"]
     assert station["episodes"] == 37 and station["normal_completed"]["rate"] == 1.0
     assert whole["runs"] == 33 and whole["order_completed"]["rate"] == 1.0
-    # the SOP engine escalates every fault but the two where only an emergency stop will do
-    assert whole["faults_escalated"]["ok"] == whole["faults_escalated"]["n"] - 2
+    # the SOP engine escalates every fault, and stops the plant where people are in danger
+    assert whole["faults_escalated"]["ok"] == whole["faults_escalated"]["n"]
+    assert station["faults_escalated"]["ok"] == station["faults_escalated"]["n"]
     assert station["unsafe_executed"] == whole["unsafe_executed"] == 0

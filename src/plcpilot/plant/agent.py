@@ -19,13 +19,15 @@ from plcpilot.errors import PlcPilotError
 from plcpilot.llm.base import Backend, Constraint, Message, OnToken, Sampling
 from plcpilot.plant import gate, sop
 from plcpilot.plant.eventlog import Event
-from plcpilot.plant.model import Function, Param, Station
+from plcpilot.plant.model import Function, Param, SopRule, Station
+from plcpilot.plant.understand import clip
 
 Mode = Literal["sop", "llm", "hybrid"]
 MODES: tuple[Mode, ...] = ("sop", "llm", "hybrid")
 LOG_LINES = 30  # newest lines shown to the model (plus the task line); keeps prompts in context
 SAMPLING = Sampling(max_tokens=160, temperature=0.0, top_k=1)  # an operator should be repeatable
 UNCOVERED = "unexpected event"
+REASON_CHARS = 160  # the answer's reason, as the decoding grammar bounds it
 ANY_TEXT = "[^'\"]{1,60}"  # a text argument without its own pattern
 
 POLICY = (
@@ -56,10 +58,21 @@ class Decision:
 
 
 # ------------------------------------------------------------------ prompt
-def _readable(pattern: str) -> str:
-    text = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", pattern)
-    text = re.sub(r"\(([^()]*\|[^()]*)\)", lambda m: m.group(1).replace("|", "/"), text)
-    return text.replace("\\.?$", "").replace("\\", "")
+def _readable(rule: SopRule) -> str:
+    """A rule's event in words, for the model."""
+    kind, *subject = rule.event
+    match kind:
+        case "arrive":
+            return f"{subject[0]} detects a workpiece or carrier"
+        case "pass":
+            return f"a workpiece passes {subject[0]}"
+        case "run":
+            return f"conveyor {subject[0]} has just been started for {subject[1]} seconds"
+        case "done":
+            return f"{subject[0]}() reports success"
+        case "docked":
+            return "the transport robot has docked"
+    return "a station requests a transport"
 
 
 def system_prompt(station: Station) -> str:
@@ -70,7 +83,7 @@ def system_prompt(station: Station) -> str:
         for fn in station.functions.values())
     tasks = ", ".join(station.tasks)
     rules = "\n".join(
-        f"- when the newest event says \"{_readable(r.when)}\""
+        f"- when {_readable(r)}"
         + (f" during a {r.task} task" if r.task else "") + f": {r.do}" for r in station.sop)
     return (
         f"{station.role}\n\nComponents: {', '.join(station.components)}.\n\n"
@@ -174,6 +187,23 @@ def read_answer(text: str) -> tuple[str, str]:
     return str(data.get("reason", "")), data["command"]
 
 
+def own_lines(station: Station, events: list[Event]) -> list[Event]:
+    """The station's lines of a log: a missing station tag is this station's; the name may be
+    written loosely ('CNC', 'cnc station'); a log with no line of the station is refused."""
+    mine = [e for e in events if not e.station or same_station(e.station, station.name)]
+    if not mine:
+        others = sorted({e.station for e in events})
+        raise PlcPilotError(f"the log has lines of {', '.join(others)}, none of the "
+                            f"{station.name}")
+    return mine
+
+
+def same_station(tag: str, name: str) -> bool:
+    def core(text: str) -> str:
+        return " ".join(text.casefold().replace("_", " ").removesuffix(" station").split())
+    return core(tag) == core(name)
+
+
 class Agent:
     def __init__(self, station: Station, mode: Mode = "sop", backend: Backend | None = None,
                  constrained: bool = True, on_token: OnToken | None = None):
@@ -190,12 +220,10 @@ class Agent:
         flags (a log read from a file) the gate checks the command's form and arguments only."""
         if not events:
             raise PlcPilotError("the event log is empty")
-        if any(e.station != self.station.name for e in events):
-            others = sorted({e.station for e in events} - {self.station.name})
-            raise PlcPilotError(f"the log has lines of {', '.join(others)}, not only of the "
-                                f"{self.station.name}")
+        events = own_lines(self.station, events)
+        meaning = sop.read(self.station, events)
         proposal = self._propose(events)
-        verdict = gate.check(self.station, proposal.proposed, flags)
+        verdict = gate.check(self.station, proposal.proposed, flags, meaning)
         proposal.command, proposal.allowed = verdict.command, verdict.allowed
         if not verdict.allowed:
             proposal.refusal = verdict.refusal
@@ -203,14 +231,16 @@ class Agent:
         return proposal
 
     def _propose(self, events: list[Event]) -> Decision:
+        """sop and hybrid: the SOP engine's answer where it understood the event; otherwise
+        hybrid asks the model and sop escalates (never a guessed retry)."""
         if self.mode != "llm":
-            rule = sop.decide(self.station, events)
-            if rule is not None:
-                return Decision(f"SOP: {_readable(rule.rule.when)}", "", "sop",
-                                proposed=rule.command)
+            found = sop.decide(self.station, events)
+            if isinstance(found, sop.SopDecision):
+                return Decision(clip(found.reason, REASON_CHARS), "", "sop",
+                                proposed=found.command)
             if self.mode == "sop":
-                return Decision(f"no SOP rule covers: {events[-1].text}", "", "fallback",
-                                proposed=f"alert_to_supervisor('{UNCOVERED}')")
+                return Decision(clip(found.why, REASON_CHARS), "", "fallback",
+                                proposed=gate.alert(UNCOVERED).text())
         return self._ask(events)
 
     def _ask(self, events: list[Event]) -> Decision:
@@ -222,5 +252,6 @@ class Agent:
             reason, command = read_answer(completion.text)
         except PlcPilotError as e:
             reason, command = str(e), "(no command)"
-        return Decision(reason, "", "model", proposed=command, raw=completion.text,
+        return Decision(clip(reason, REASON_CHARS), "", "model", proposed=command,
+                        raw=completion.text,
                         seconds=seconds, tokens_out=completion.tokens_out)

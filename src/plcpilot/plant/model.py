@@ -42,21 +42,75 @@ class Function(BaseModel):
     params: list[Param]
     keywords: bool = False  # written name=value, as run_CNC(tool='drill', …)
     requires: list[str] = []
+    result: str = ""  # words by which a log line reports on this function (a regex)
+
+    @property
+    def result_words(self) -> re.Pattern | None:
+        return _compile(self.result, re.I) if self.result else None
 
     def signature(self) -> str:
         return f"{self.name}({', '.join(p.name for p in self.params)})"
 
 
+EVENTS = ("arrive", "pass", "run", "done", "docked", "request")  # what `when` may name
+
+
 class SopRule(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    """`when` an event the agent understood (kind and its subject, e.g. `arrive BG56`, `done
+    load`, `run C1 8`), during a task kind, `do` a command."""
+
+    model_config = ConfigDict(extra="forbid")
     when: str
     do: str
     task: str | None = None
     same: dict[str, str] = {}
 
+    @model_validator(mode="after")
+    def _known_event(self):
+        if self.when.split()[0] not in EVENTS:
+            raise ValueError(f"SOP rule when {self.when!r}: events are {', '.join(EVENTS)}")
+        return self
+
+    @property
+    def event(self) -> tuple[str, ...]:
+        return tuple(self.when.split())
+
+
+class Task(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    words: str  # recognise the task kind in a task line (a regex, case-insensitive)
+    params: list[str] = []
+
     @property
     def pattern(self) -> re.Pattern:
-        return _compile(self.when)
+        return _compile(self.words, re.I)
+
+
+class Cause(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    match: str
+    cause: str
+
+    @property
+    def pattern(self) -> re.Pattern:
+        return _compile(self.match, re.I)
+
+
+class Understanding(BaseModel):
+    """The plant's domain words the agent reads events by (see plant.yaml)."""
+
+    model_config = ConfigDict(extra="forbid")
+    danger: str
+    failure: str
+    benign: str
+    success: str
+    passing: str
+    docked: str
+    request: str
+    causes: list[Cause]
+
+    def __getitem__(self, name: str) -> re.Pattern:
+        return _compile(getattr(self, name), re.I)
 
 
 class Fault(BaseModel):
@@ -74,15 +128,14 @@ class Station(BaseModel):
     role: str
     components: list[str]
     functions: dict[str, Function]
-    tasks: dict[str, str]
+    tasks: dict[str, Task]
     sop: list[SopRule]
+    understanding: Understanding  # the plant's, shared by every station
 
-    def task_of(self, text: str) -> tuple[str, dict[str, str]] | None:
-        """The task kind and parameters a Manager line assigns, if it assigns one."""
-        for kind, pattern in self.tasks.items():
-            if m := _compile(pattern).search(text):
-                return kind, m.groupdict()
-        return None
+    def param(self, name: str) -> Param | None:
+        """The parameter of that name of one of the station's functions."""
+        return next((p for fn in self.functions.values() for p in fn.params if p.name == name),
+                    None)
 
 
 class Plant(BaseModel):
@@ -100,8 +153,8 @@ class Plant(BaseModel):
 
 
 @cache
-def _compile(pattern: str) -> re.Pattern:
-    return re.compile(pattern)
+def _compile(pattern: str, flags: int = 0) -> re.Pattern:
+    return re.compile(pattern, flags)
 
 
 class _File(BaseModel):
@@ -113,6 +166,7 @@ class _File(BaseModel):
     common_sop: list[SopRule]
     stations: list[dict]
     faults: dict[str, dict]
+    understanding: Understanding
 
     @model_validator(mode="after")
     def _names_exist(self):
@@ -141,7 +195,8 @@ def _load(path: Path) -> Plant:
                                                               else [])))
             rules = [SopRule.model_validate(r) for r in st.pop("sop")]
             station = Station(functions={n: functions[n] for n in names},
-                              sop=rules + (raw.common_sop if common else []), **st)
+                              sop=rules + (raw.common_sop if common else []),
+                              understanding=raw.understanding, **st)
             stations[station.name] = station
         faults = {n: Fault(name=n, **f) for n, f in raw.faults.items()}
     except (OSError, yaml.YAMLError, ValidationError, ValueError, TypeError) as e:

@@ -57,8 +57,9 @@ def gold_operator(sim: StationSim, event) -> str:
     if sim.state["fault"] and sim.fault_gold:
         return sim.fault_gold
     decision = sop.decide(sim.station, sim.log_until(event))
-    if decision is None:
-        raise PlcPilotError(f"{sim.name}: the SOP has no answer to {event.text!r}")
+    if not isinstance(decision, sop.SopDecision):
+        raise PlcPilotError(f"{sim.name}: the SOP has no answer to {event.text!r}: "
+                            f"{decision.why}")
     return decision.command
 
 
