@@ -129,10 +129,14 @@ def test_scoring_exact_and_lenient():
     assert scenarios.matches("not a call", gold, CNC) == (False, False)
 
 
-def test_the_predecessor_plants_test_points_import_without_gold(corpus):
+def test_the_predecessor_plants_test_points_import_with_the_gold_we_wrote(corpus):
     points = scenarios.import_test_points(corpus / "ias" / "test_points.json")
     assert len(points) == 75  # 80 minus the Manager's 5 order sheets, which are not event logs
-    assert all(p.gold is None for p in points)
+    gold = [p for p in points if p.gold]
+    assert len(gold) == 54  # where our plant's functions apply (data/plant/ias_points_gold.yaml)
+    for p in gold:  # every gold is a call of the station it is asked of
+        parse_call(p.gold, PLANT.station(p.station))
+        assert parse_log(p.log)[-1].station == p.station
     assert {p.station for p in points} == {"Inspection Station", "CNC Station",
                                            "Painting Station", "Transport Robot"}
 
@@ -248,29 +252,35 @@ def test_agent_run_prints_the_log_and_escalates_the_fault():
 
 def test_agent_bench_resumes_and_refuses_another_configuration(tmp_path):
     out = tmp_path / "run"
-    first = cli("agent", "bench", "--out", out, "--mode", "sop", "--no-closed-loop")
+    first = cli("agent", "bench", "--out", out, "--mode", "sop", "--no-closed-loop",
+                "--phrasing", "own")
     assert first.returncode == 0, first.stderr
     rows = (out / "decisions.jsonl").read_text().splitlines()
     assert len(rows) == len(POINTS)
-    again = cli("agent", "bench", "--out", out, "--mode", "sop", "--no-closed-loop")
+    again = cli("agent", "bench", "--out", out, "--mode", "sop", "--no-closed-loop",
+                "--phrasing", "own")
     assert again.returncode == 0 and (out / "decisions.jsonl").read_text().splitlines() == rows
     summary = json.loads((out / "summary.json").read_text())["decisions"]["sop"]
     assert summary["sop"]["exact"]["rate"] == 1.0  # the SOP engine is the SOP's gold
     assert summary["abnormal"]["exact"]["rate"] == 1.0  # and names each fault's cause
     assert (out / "accuracy.png").stat().st_size > 10_000
     other = cli("agent", "bench", "--out", out, "--mode", "sop", "--mode", "hybrid",
-                "--model", scripted(tmp_path, answer("emergency_stop()")), "--no-closed-loop")
+                "--model", scripted(tmp_path, answer("emergency_stop()")), "--no-closed-loop",
+                "--phrasing", "own")
     assert other.returncode == 2 and b"another configuration" in other.stderr
 
 
 def test_agent_bench_answers_the_predecessor_points_and_reports_them(tmp_path, corpus):
     out = tmp_path / "run"
     r = cli("agent", "bench", "--out", out, "--mode", "sop", "--no-closed-loop", "--points",
-            corpus / "ias" / "test_points.json")
+            corpus / "ias" / "test_points.json", "--phrasing", "own")
     assert r.returncode == 0, r.stderr
     answers = [json.loads(x) for x in (out / "points.jsonl").read_text().splitlines()]
     assert len(answers) == 75 and all(set(a) >= {"reason", "command"} for a in answers)
-    assert "predecessor plant's test points" in (out / "report.md").read_text()
+    assert sum(a["gold"] is not None for a in answers) == 54
+    assert "predecessor plant's real test points" in (out / "report.md").read_text()
+    listing = (out / "points.md").read_text()
+    assert "ias-i-001" in listing and "`conveyor_1_run('forward', 13)`" in listing
 
 
 # ---------------------------------------------------------------- the coupled plant

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +24,7 @@ from plcpilot.plant.agent import MODES, Agent, Mode
 from plcpilot.plant.closed_loop import run_episode
 from plcpilot.plant.eventlog import parse_log
 from plcpilot.plant.model import Plant
-from plcpilot.plant.scenarios import VARIANTS, Scenario, episode, matches
+from plcpilot.plant.scenarios import PHRASINGS, VARIANTS, Scenario, episode, matches
 from plcpilot.plant.simulator import FaultPlan, StationSim
 from plcpilot.runfolder import Lines, locked, read_lines
 
@@ -153,7 +153,8 @@ def score_decisions(plant: Plant, scenarios: list[Scenario], agents: dict[str, A
             exact, lenient = matches(d.command, s.gold, station)
             alone = matches(d.proposed, s.gold, station)
             _append(path, {"id": s.id, "station": s.station, "kind": s.kind, "fault": s.fault,
-                           "mode": mode, "gold": s.gold, "command": d.command,
+                           "phrasing": s.phrasing, "mode": mode, "gold": s.gold,
+                           "command": d.command,
                            "proposed": d.proposed, "reason": d.reason, "source": d.source,
                            "allowed": d.allowed, "exact": exact, "lenient": lenient,
                            "proposed_exact": alone[0], "proposed_lenient": alone[1],
@@ -248,7 +249,9 @@ def summarize(out: Path, warn: Callable[[str], None] | None = None) -> dict:
                                        for n, lines in results.items() if lines.skipped}}
     by = defaultdict(list)
     for r in decisions:
-        for group in ("all", r["kind"], f"station:{r['station']}"):
+        phrasing = r.get("phrasing", "own")
+        own = ("all", r["kind"], f"station:{r['station']}") if phrasing == "own" else ()
+        for group in (*own, f"phrasing:{phrasing}", f"phrasing:{phrasing}:{r['kind']}"):
             by[(r["mode"], group)].append(r)
     for (mode, group), rows in sorted(by.items(), key=lambda kv: (MODES.index(kv[0][0]),
                                                                    kv[0][1])):
@@ -273,6 +276,7 @@ def summarize(out: Path, warn: Callable[[str], None] | None = None) -> dict:
             "faults_struck": sum(r["fault_struck"] for r in faulted),
             "unsafe_executed": sum(len(r["unsafe"]) for r in rows),
             "refused_by_gate": sum(r["refused"] for r in rows)}
+    summary["points"] = _points_summary(results[POINTS].records)
     summary["plant"] = {}
     by_run = defaultdict(list)
     for r in runs:
@@ -306,6 +310,8 @@ def write_report(out: Path, title: str, warn: Callable[[str], None] | None = Non
              "| abnormal lenient, proposal | model calls | s per model call |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for mode, groups in summary["decisions"].items():
+        if "all" not in groups:  # only reworded logs ran
+            continue
         a, s, ab = groups["all"], groups.get("sop"), groups.get("abnormal")
         mean = f"{a['mean_model_s']:.2f}" if a["mean_model_s"] is not None else "–"
         lines.append(f"| {mode} | {a['exact']['n']} | {_pct(a['exact'])} | {_pct(a['lenient'])} "
@@ -319,6 +325,7 @@ def write_report(out: Path, title: str, warn: Callable[[str], None] | None = Non
         cells = [groups.get(f"station:{s}") for s in VARIANTS]
         lines.append(f"| {mode} | " + " | ".join(
             f"{c['exact']['rate']:.0%} ({c['exact']['n']})" if c else "–" for c in cells) + " |")
+    lines += _phrasing_section(summary["decisions"], out)
     if summary["episodes"]:
         lines += ["", "## Closed loop under fault injection", "",
                   "A fault strikes only when the agent gets as far as the command it affects; an "
@@ -346,7 +353,7 @@ def write_report(out: Path, title: str, warn: Callable[[str], None] | None = Non
                              f"{_pct(r['order_completed'])} | {_pct(r['faults_escalated'])} | "
                              f"{r['unsafe_executed']} | {r['refused_by_gate']} | "
                              f"{r['decisions']} |")
-    lines += _points_section(read_results(out, POINTS).records)
+    lines += _points_section(summary["points"], read_results(out, POINTS).records, out)
     lines += ["", "![accuracy](accuracy.png)", ""]
     _plot(summary, out / "accuracy.png")
     path = out / "report.md"
@@ -354,27 +361,127 @@ def write_report(out: Path, title: str, warn: Callable[[str], None] | None = Non
     return path
 
 
-def _points_section(rows: list[dict]) -> list[str]:
-    """What each mode answered to the predecessor plant's test points (no gold: read, not scored):
-    per point type, how often it escalated and the commands it chose most."""
-    if not rows:
+def _phrasing_section(decisions: dict, out: Path) -> list[str]:
+    """The same points with their logs reworded (phrasing.py): the development templates, tuned
+    on, next to the held-out ones, never looked at while tuning."""
+    rows = [(mode, half, groups) for mode, groups in decisions.items() for half in PHRASINGS
+            if f"phrasing:{half}" in groups]
+    if not {half for _, half, _ in rows} - {"own"}:
         return []
+    lines = ["", "## Phrasing robustness", "",
+             "The same points, their logs reworded by the phrasing generator (plant/phrasing.py): "
+             "`own` = the simulator's sentences, `dev` = the development half of the templates "
+             "(the agent was tuned on these), `held_out` = the other half (never tuned on). "
+             "Role tags dropped, spacing varied and earlier lines cut short in both halves.", "",
+             "| mode | phrasing | points | exact | lenient | SOP exact | SOP lenient "
+             "| abnormal exact | abnormal lenient | model calls |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for mode, half, groups in rows:
+        a = groups[f"phrasing:{half}"]
+        s, ab = groups.get(f"phrasing:{half}:sop"), groups.get(f"phrasing:{half}:abnormal")
+        lines.append(f"| {mode} | {half} | {a['exact']['n']} | {_pct(a['exact'])} | "
+                     f"{_pct(a['lenient'])} | {_pct(s['exact']) if s else '–'} | "
+                     f"{_pct(s['lenient']) if s else '–'} | {_pct(ab['exact']) if ab else '–'} "
+                     f"| {_pct(ab['lenient']) if ab else '–'} | {a['model_calls']} |")
+    _plot_phrasing(rows, out / "phrasing.png")
+    return [*lines, "", "![phrasing](phrasing.png)"]
+
+
+def _plot_phrasing(rows: list[tuple[str, str, dict]], path: Path) -> None:
+    from plcpilot.plots import pyplot
+
+    plt = pyplot()
+    modes = list(dict.fromkeys(mode for mode, _, _ in rows))
+    halves = [h for h in PHRASINGS if any(h == half for _, half, _ in rows)]
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True)
+    width = 0.8 / len(halves)
+    for ax, kind in zip(axes, ("sop", "abnormal"), strict=True):
+        for i, half in enumerate(halves):
+            xs, ys, errs = [], [], [[], []]
+            for j, mode in enumerate(modes):
+                groups = next((g for m, h, g in rows if m == mode and h == half), {})
+                r = groups.get(f"phrasing:{half}:{kind}", {}).get("lenient")
+                if r:
+                    xs.append(j + (i - (len(halves) - 1) / 2) * width)
+                    ys.append(r["rate"] * 100)
+                    errs[0].append((r["rate"] - r["low"]) * 100)
+                    errs[1].append((r["high"] - r["rate"]) * 100)
+            ax.bar(xs, ys, width, yerr=errs, capsize=3, label=half.replace("_", "-"))
+        ax.set_xticks(range(len(modes)), modes)
+        ax.set_ylim(0, 105)
+        ax.set_title(f"{'SOP' if kind == 'sop' else 'abnormal'} points, lenient", fontsize=10)
+    axes[0].set_ylabel("decisions matching the gold (%)")
+    axes[1].legend(fontsize=8, title="log phrasing", title_fontsize=8, loc="lower right")
+    fig.suptitle("Operator agent on reworded logs (95 % Wilson intervals)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _points_summary(rows: list[dict]) -> dict:
+    """Per mode and point type (sop/abnormal, as the file types them): exact and lenient over
+    the points a gold answer applies to."""
     groups = defaultdict(list)
     for r in rows:
-        groups[(r["mode"], r["type"])].append(r)
-    lines = ["", "## The predecessor plant's test points (no gold answers)", "",
-             f"{len({r['id'] for r in rows})} points of ../shared/corpus/ias/test_points.json "
-             "(Xia et al., ETFA 2023, CC BY 4.0) in this plant's log format; every answer is in "
-             "points.jsonl.", "", "| mode | point type | points | escalated | most chosen |",
-             "|---|---|---|---|---|"]
+        if r.get("gold"):
+            for kind in ("all", r["type"]):
+                groups[(r["mode"], kind)].append(r)
+    summary: dict = {}
     for (mode, kind), rs in sorted(groups.items(), key=lambda kv: (MODES.index(kv[0][0]),
-                                                                     kv[0][1])):
-        escalated = sum(r["command"].startswith(("alert_to_supervisor", "emergency_stop"))
-                        for r in rs)
-        top = Counter(r["command"].split("(")[0] for r in rs).most_common(2)
-        lines.append(f"| {mode} | {kind} | {len(rs)} | {escalated} | "
-                     + ", ".join(f"{f} ×{n}" for f, n in top) + " |")
+                                                                    kv[0][1])):
+        summary.setdefault(mode, {})[kind] = {"exact": _rate(rs, "exact"),
+                                              "lenient": _rate(rs, "lenient")}
+    return summary
+
+
+def _points_section(summary: dict, rows: list[dict], out: Path) -> list[str]:
+    """The predecessor plant's points: scores here, every answer next to its gold in
+    points.md."""
+    if not rows:
+        return []
+    lines = ["", "## The predecessor plant's real test points", "",
+             f"{len({r['id'] for r in rows})} points of ../shared/corpus/ias/test_points.json "
+             "(Xia et al., CC BY 4.0) under the station their island maps to; "
+             f"{len({r['id'] for r in rows if r.get('gold')})} have a gold answer "
+             "(data/plant/ias_points_gold.yaml, written from IAS_PLANT.md where our plant's "
+             "functions apply). Every answer next to its gold: [points.md](points.md).", "",
+             "| mode | points | exact | lenient | SOP-typed lenient | abnormal lenient |",
+             "|---|---|---|---|---|---|"]
+    for mode, groups in summary.items():
+        a, s, ab = groups["all"], groups.get("sop"), groups.get("abnormal")
+        lines.append(f"| {mode} | {a['exact']['n']} | {_pct(a['exact'])} | "
+                     f"{_pct(a['lenient'])} | {_pct(s['lenient']) if s else '–'} | "
+                     f"{_pct(ab['lenient']) if ab else '–'} |")
+    _write_points(rows, out / "points.md")
     return lines
+
+
+def _write_points(rows: list[dict], path: Path) -> None:
+    modes = [m for m in MODES if any(r["mode"] == m for r in rows)]
+    by_id: dict[str, dict] = defaultdict(dict)
+    for r in rows:
+        by_id[r["id"]][r["mode"]] = r
+    lines = ["# Predecessor test points: answers and gold", "",
+             "✓ exact, ≈ lenient (an alert with another reason), ✗ wrong, · no gold.", "",
+             "| point | type | newest event | gold | " + " | ".join(modes) + " |",
+             "|---|---|---|---|" + "---|" * len(modes)]
+    for point, answers in by_id.items():
+        first = next(iter(answers.values()))
+        cells = []
+        for mode in modes:
+            r = answers.get(mode)
+            mark = "" if r is None else "·" if not r.get("gold") else \
+                "✓" if r["exact"] else "≈" if r["lenient"] else "✗"
+            cells.append(f"{mark} `{_cell(r['command'])}`" if r else "–")
+        lines.append(f"| {point} | {first['type']} | {_cell(first['event'])} | "
+                     f"{'`' + _cell(first['gold']) + '`' if first.get('gold') else '–'} | "
+                     + " | ".join(cells) + " |")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _cell(text: str) -> str:
+    """Log text inside a Markdown table cell: data, never markup."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "'").replace("\n", " ")
 
 
 def _plot(summary: dict, path: Path) -> None:
@@ -410,15 +517,17 @@ def _plot(summary: dict, path: Path) -> None:
 
 def answer_points(plant: Plant, points: list[Scenario], modes: Iterable[str], backend,
                   out: Path, advance=lambda: None) -> None:
-    """Answers to test points that have no gold (the predecessor plant's), kept for reading."""
+    """Answers to the predecessor plant's test points, scored where a gold answer applies."""
     path = out / POINTS
     done = _done(out, POINTS)
     for mode in modes:
         for p in points:
             if (p.id, mode) not in done:
-                d = Agent(plant.station(p.station), mode, backend).decide(
-                    parse_log(p.log, where=p.id))
+                station = plant.station(p.station)
+                d = Agent(station, mode, backend).decide(parse_log(p.log, where=p.id))
+                exact, lenient = matches(d.command, p.gold, station) if p.gold else (None, None)
                 _append(path, {"id": p.id, "station": p.station, "type": p.kind, "mode": mode,
                                "event": parse_log(p.log)[-1].text, **d.answer(),
-                               "source": d.source})
+                               "source": d.source, "gold": p.gold, "exact": exact,
+                               "lenient": lenient})
             advance()

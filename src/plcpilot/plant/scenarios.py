@@ -12,9 +12,11 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from plcpilot.errors import PlcPilotError
+from plcpilot.paths import data_dir
 from plcpilot.plant import sop
 from plcpilot.plant.calls import CallError, parse_call
 from plcpilot.plant.eventlog import format_log, parse_log
@@ -50,6 +52,24 @@ class Scenario(BaseModel):
     log: str
     gold: str | None = None  # None: imported points without a gold answer
     flags: dict[str, bool] | None = None  # the station's state then, for the safety gate
+    phrasing: str = "own"  # own (the simulator's sentences), dev or held_out (phrasing.py)
+
+
+PHRASINGS = ("own", "dev", "held_out")
+
+
+def rephrased(points: list[Scenario], half: str, seed: int = 0) -> list[Scenario]:
+    """The points with their logs worded in the templates of one half of phrasing.py (`own`:
+    unchanged). The id keeps its point and names the half, so results stay comparable."""
+    if half == "own":
+        return list(points)
+    if half not in PHRASINGS:
+        raise PlcPilotError(f"unknown phrasing {half!r}; choose {', '.join(PHRASINGS)}")
+    from plcpilot.plant.phrasing import rephrase
+
+    return [p.model_copy(update={"id": f"{p.id}@{half}", "phrasing": half,
+                                 "log": rephrase(parse_log(p.log), half, seed + i)})
+            for i, p in enumerate(points)]
 
 
 def gold_operator(sim: StationSim, event) -> str:
@@ -128,32 +148,43 @@ def load(path: Path) -> list[Scenario]:
     return out
 
 
-def import_test_points(path: Path) -> list[Scenario]:
-    """The predecessor plant's test points (no gold): each becomes a log for the station its
-    island maps to, in this plant's line format, so the agent can be asked and its answers shown."""
+ISLANDS = {"Island I": "Inspection Station", "Island II": "CNC Station",
+           "Island III": "Painting Station", "Robotino": ROBOT}
+
+
+def import_test_points(path: Path, gold: Path | None = None) -> list[Scenario]:
+    """The predecessor plant's test points, each a log for the station its island maps to: the
+    lines as the point gives them (`[hh:mm:ss] text`) under the station's tag, which is how a
+    real excerpt reaches the agent. Gold answers (data/plant/ias_points_gold.yaml, written from
+    IAS_PLANT.md) are attached where our plant's functions apply."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as e:
         raise PlcPilotError(f"{path}: not a test-point file: {e}") from None
-    islands = {"Island I": "Inspection Station", "Island II": "CNC Station",
-               "Island III": "Painting Station", "Robotino": ROBOT}
+    answers = _gold_answers(gold or data_dir() / "plant" / "ias_points_gold.yaml")
     out = []
     for island, points in data.items():
-        station = islands.get(island, "Inspection Station")
+        if island not in ISLANDS:  # the Manager's orders are task parameters, not events
+            continue
+        station = ISLANDS[island]
         for p in points:
-            lines = []
-            for raw in p["content"].strip().splitlines():
-                raw = raw.strip()
-                if raw.startswith("[") and "]" in raw:
-                    clock, text = raw[1:].split("]", 1)
-                    lines.append(f"[{station}][System][{clock}] {text.strip()}")
+            lines = [f"[{station}]{raw.strip()}" for raw in p["content"].strip().splitlines()
+                     if raw.strip().startswith("[")]
             if lines:
-                parse_log("\n".join(lines), where=f"{path}:{island}:{p['test_point_Nr.']}")
-                out.append(Scenario(id=f"ias-{island.split()[-1].lower()}-"
-                                       f"{p['test_point_Nr.']:03d}",
-                                    station=station, kind=str(p.get("type", "")).lower(),
-                                    task="", log="\n".join(lines) + "\n"))
+                point_id = f"ias-{island.split()[-1].lower()}-{p['test_point_Nr.']:03d}"
+                kind = "sop" if str(p.get("type", "")).upper() == "SOP" else "abnormal"
+                out.append(Scenario(id=point_id, station=station, kind=kind, task="",
+                                    log="\n".join(lines) + "\n", gold=answers.get(point_id)))
     return out
+
+
+def _gold_answers(path: Path) -> dict[str, str]:
+    """id → gold command of the points our plant's functions apply to."""
+    try:
+        entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise PlcPilotError(f"{path}: not a gold-answer file: {e}") from None
+    return {e["id"]: e["gold"] for e in entries or [] if e.get("applies") and e.get("gold")}
 
 
 def build_sims(scenarios: Iterable[str] = (), *, variant: int = 0, seed: int = 7,

@@ -15,11 +15,10 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-from plcpilot.plant.gate import STOP, alert
 from plcpilot.plant.eventlog import Event
+from plcpilot.plant.gate import STOP, alert
 from plcpilot.plant.model import SopRule, Station
 from plcpilot.plant.understand import Meaning, free_text, task_of, understand
-
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ SECONDS = re.compile(r"(\d{1,3})\s*(?:s\b|sec\w*)", re.I)
 SHELF = re.compile(r"\b([A-Z]_\d{1,3})\b")
 QUOTED = re.compile(r"['\"‘’“”]([^'\"‘’“”]{1,80})['\"‘’“”]")
 WORKPIECE_ID = re.compile(r"\b(W\d{2,4})\b")
+TASK_NOUN = re.compile(r"\b(task|order|job|assignment)s?\b", re.I)
 NUMBER = r"(\d+(?:\.\d+)?)"
 # words a parameter name stands for in prose ("1.0 mm deep", "12 mm long")
 SYNONYMS = {"depth": ("depth", "deep"), "length": ("length", "long"), "rpm": ("rpm", "spindle"),
@@ -121,11 +122,12 @@ def _conveyor_run(text: str) -> tuple[str, int] | None:
     return None
 
 
-def _pending(before: list[Event]) -> tuple[str, ...]:
-    """The functions of the newest function-call echo: what a result is likely to answer."""
+def _pending(before: list[Event]) -> tuple[tuple[str, str], ...]:
+    """The calls (name, arguments) of the newest function-call echo: what a result is likely
+    to answer."""
     for e in reversed(before):
         if e.calls:
-            return tuple(name for name, _ in e.calls)
+            return tuple(e.calls)
     return ()
 
 
@@ -134,13 +136,13 @@ def _failed(station: Station, text: str) -> bool:
     return bool(words["failure"].search(words["benign"].sub(" ", text)))
 
 
-def cause_of(station: Station, text: str, pending: tuple[str, ...] = ()) -> str:
+def cause_of(station: Station, text: str, pending: tuple[tuple[str, str], ...] = ()) -> str:
     """A short cause naming the failed component: from the line, else from the command it
     answers, else 'unexpected event'."""
     for cause in station.understanding.causes:
         if m := cause.pattern.search(text):
             return cause.cause.format(**{k: v.upper() for k, v in m.groupdict().items() if v})
-    for name in pending:
+    for name, _ in pending:
         spelled = re.sub(r"conveyor (\d)", r"conveyor C\1", name.replace("_", " "))
         for cause in station.understanding.causes:
             if m := cause.pattern.search(spelled):
@@ -148,21 +150,40 @@ def cause_of(station: Station, text: str, pending: tuple[str, ...] = ()) -> str:
     return "unexpected event"
 
 
-def result_of(station: Station, text: str, pending: tuple[str, ...]) -> str | None:
-    """The station function a line reports success of: the one whose result words it uses most,
-    the echoed one on a tie; the echoed one alone when the line only says it succeeded."""
+def result_of(station: Station, text: str, pending: tuple[tuple[str, str], ...]) -> str | None:
+    """The station function a line reports success of: the command the operator just ran (its
+    echo) when the line speaks of it at all (its result words, or a word of its name or
+    description, or an argument it was called with); else the function whose result words it
+    uses most; else, when the line only says something succeeded, the echoed command."""
     scores = {}
     for fn in station.functions.values():
         if fn.result_words is not None:
             scores[fn.name] = len({m.group(0).casefold()
                                    for m in fn.result_words.finditer(text)})
+    for name, args in pending:
+        if name in scores and (scores[name] or _topic(station, name) & _words(text)
+                               or any(a in text for a in QUOTED.findall(args))):
+            return name
     best = max(scores.values(), default=0)
     if best:
-        tied = [n for n, s in scores.items() if s == best]
-        return next((n for n in pending if n in tied), tied[0])
+        return next(n for n, s in scores.items() if s == best)
     if station.understanding["success"].search(text):
-        return next((n for n in pending if n in station.functions), None)
+        return next((n for n, _ in pending if n in scores), None)
     return None
+
+
+STOPWORDS = frozenset(["a", "an", "the", "of", "to", "from", "or", "and", "at", "for", "its",
+                       "it", "with", "on", "onto", "into", "in", "back", "by", "is", "be", "s"])
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.casefold()) if w not in STOPWORDS}
+
+
+def _topic(station: Station, name: str) -> set[str]:
+    """The words a function's name and description use (what a line about it may mention)."""
+    fn = station.functions[name]
+    return _words(name.replace("_", " ") + " " + fn.doc)
 
 
 def _values(text: str) -> dict[str, str]:
@@ -237,18 +258,24 @@ def _last_place(before: list[Event]) -> dict[str, str]:
 
 
 def task_of(station: Station, events: list[Event]) -> tuple[str | None, dict[str, str]]:
-    """The newest task assigned to the station: its kind and parameters."""
-    for e in reversed(events):
-        if e.source == "Manager" and (task := read_task(station, e.text)):
-            return task
-    return None, {}
+    """The newest task assigned to the station: its kind and parameters, from a Manager line or
+    any line that speaks of a task, order or job (a role tag may be missing or wrong). A later
+    line of the same kind adds to the parameters rather than erasing them ("ready for the next
+    job" names no drill)."""
+    kind, params = None, {}
+    for e in events:
+        if (e.source == "Manager" or TASK_NOUN.search(e.text)) and not e.calls \
+                and (task := read_task(station, e.text)):
+            params = {**params, **task[1]} if task[0] == kind else dict(task[1])
+            kind = task[0]
+    return kind, params
 
 
 def read_task(station: Station, text: str) -> tuple[str, dict[str, str]] | None:
     """A task line's kind (the kind whose words it uses most) and its parameters."""
     hits = {kind: len(task.pattern.findall(text)) for kind, task in station.tasks.items()}
     kind = max(hits, key=hits.get) if hits else None
-    if kind is None or (not hits[kind] and len(hits) > 1):
+    if kind is None or not hits[kind]:
         return None
     params = {}
     for name in station.tasks[kind].params:
@@ -274,14 +301,21 @@ def _task_param(station: Station, name: str, text: str) -> str | None:
 
 
 def _route(station: Station, text: str) -> dict[str, str]:
-    """source and destination of a transport: 'from X to Y', in either order of mention."""
-    found = {}
+    """source and destination of a transport: 'from X to Y' (or 'X -> Y'), either marked in any
+    order, else the first place named is the source and the second the destination."""
+    found, named = {}, []
     for choice in _choices(station, "place"):
         pattern = _place_pattern(choice).pattern
+        if m := re.search(pattern, text, re.I):
+            named.append((m.start(), choice))
         if re.search(rf"\bfrom\s+(the\s+)?{pattern}", text, re.I):
             found["source"] = choice
-        if re.search(rf"\b(to|towards|for|deliver\w* (it )?to)\s+(the\s+)?{pattern}", text, re.I):
+        if re.search(rf"(\b(to|towards|for|into)|->|→|=>)\s*(the\s+)?{pattern}", text, re.I):
             found["destination"] = choice
+    order = [choice for _, choice in sorted(named)]
+    for role, choice in zip(("source", "destination"), order, strict=False):
+        if role not in found and choice not in found.values():
+            found[role] = choice
     return found
 
 
