@@ -54,7 +54,12 @@ def progress_bar(c: Console, *, disable: bool = False) -> Progress | LogProgress
 
 class LogProgress:
     """The calls of a rich Progress, written as lines for a log: a task's state at most every
-    `every` seconds and when it completes, with elapsed time and an estimate of what is left."""
+    `every` seconds and when it completes, with elapsed time and an estimate of what is left.
+    The estimate follows the recent rate (over the last few shown intervals), not the mean
+    since the start: a run that resumes, or whose first items are instant (the SOP engine
+    before the model), would otherwise promise minutes where hours remain."""
+
+    WINDOW = 6  # shown intervals the rate is taken over
 
     def __init__(self, c: Console, every: float = 5.0, disable: bool = False):
         import time
@@ -71,7 +76,8 @@ class LogProgress:
     def add_task(self, description: str, total: float | None = None) -> int:
         now = self._clock()
         self.tasks[len(self.tasks)] = {"description": description, "total": total,
-                                       "completed": 0, "started": now, "shown": now}
+                                       "completed": 0, "started": now, "shown": now,
+                                       "recent": []}
         return len(self.tasks) - 1
 
     def advance(self, task: int, advance: float = 1) -> None:
@@ -90,14 +96,17 @@ class LogProgress:
         if not self.disable and (done or now - t["shown"] >= self.every):
             t["shown"] = now
             self.c.print(self._line(t, now))
+            t["recent"] = [*t["recent"][-self.WINDOW:], (now, t["completed"])]
 
     @staticmethod
     def _line(t: dict, now: float) -> str:
         elapsed, n, total = now - t["started"], t["completed"], t["total"]
         line = f"{t['description']}: {n:g}" + (f"/{total:g}" if total else "")
         line += f" in {elapsed:.0f} s"
-        if total and 0 < n < total:
-            line += f", about {elapsed / n * (total - n):.0f} s left"
+        then, before = t["recent"][0] if t["recent"] else (now, n)
+        rate = (n - before) / (now - then) if now > then else 0
+        if total and 0 < n < total and rate > 0:
+            line += f", about {(total - n) / rate:.0f} s left"
         return line
 
 

@@ -25,7 +25,8 @@ CLOCK = re.compile(r"^\s*(\d{1,3}):([0-5]\d):([0-5]\d)(?:[.,]\d+)?\s*$")
 BARE_CLOCK = re.compile(r"^\s*(\d{1,3}):([0-5]\d):([0-5]\d)(?:[.,]\d+)?\s+")
 # a call as the plant writes one: a bare name, then parenthesised literal arguments
 CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)\)")
-ECHO = re.compile(r"\b(call(s|ed|ing)?|execut\w*|invok\w*|functions?|commands?)\b", re.I)
+ECHO = re.compile(r"\b(call(s|ed|ing)?|execut\w*|exec|invok\w*|functions?|commands?|cmds?|sen[dt]s?"
+                  r"|issu\w*|dispatch\w*|trigger\w*)\b", re.I)
 ORDER = re.compile(r"^\W*(new\s+)?(task|order|job)\b|\b(task|order|job)\s+(is\s+)?(assigned|"
                    r"received|given)|\bassign\w*\b.*\b(task|order|job)\b", re.I)
 
@@ -58,12 +59,15 @@ class Event:
 
 
 def calls_in(text: str) -> list[tuple[str, str]]:
-    """The calls a line names: every `name(args)` when the line says it called or starts with
-    the call, else those whose name is code-like (has an underscore, as plant functions do)."""
+    """The calls a line names: every `name(args)` when the line says it called, starts with the
+    call or puts it after a '>' or ':' ("Station > f()"), else those whose name is code-like
+    (has an underscore, as plant functions do)."""
     found = [(m[1], m[2].strip()) for m in CALL.finditer(text)]
     if not found:
         return []
-    if ECHO.search(text) or text.lstrip().startswith(found[0][0]):
+    first = CALL.search(text)
+    if ECHO.search(text) or not text[:first.start()].strip(" \t>:-=") \
+            or re.search(r"[>:]\s*$", text[:first.start()]):
         return found
     return [(n, a) for n, a in found if "_" in n]
 

@@ -34,7 +34,9 @@ SECONDS = re.compile(r"(\d{1,3})\s*(?:s\b|sec\w*)", re.I)
 SHELF = re.compile(r"\b([A-Z]_\d{1,3})\b")
 QUOTED = re.compile(r"['\"‘’“”]([^'\"‘’“”]{1,80})['\"‘’“”]")
 WORKPIECE_ID = re.compile(r"\b(W\d{2,4})\b")
-TASK_NOUN = re.compile(r"\b(task|order|job|assignment)s?\b", re.I)
+# a line that gives a task: it names one, is a polite imperative, or is signed by a manager/MES
+TASK_NOUN = re.compile(r"\b(task|order|job|assignment)s?\b"
+                       r"|^\W*(\w+\s*:\s*)?(please|kindly|mgr|manager|mes|erp|scheduler)\b", re.I)
 NUMBER = r"(\d+(?:\.\d+)?)"
 # words a parameter name stands for in prose ("1.0 mm deep", "12 mm long")
 SYNONYMS = {"depth": ("depth", "deep"), "length": ("length", "long"), "rpm": ("rpm", "spindle"),
@@ -72,7 +74,15 @@ class Meaning:
                 return "the operator called " + ", ".join(self.calls)
             case "unknown":
                 return "an event the agent cannot classify"
-        return f"{self.kind} {self.subject}".strip()
+            case "arrive":
+                return f"a workpiece at {self.subject}"
+            case "pass":
+                return f"a workpiece passed {self.subject}"
+            case "docked":
+                return "the robot docked" + (f" at {self.values['place']}"
+                                             if "place" in self.values else "")
+        return "a transport request" + (f" from {self.values['requester']}"
+                                        if "requester" in self.values else "")
 
 
 def understand(station: Station, event: Event, before: list[Event] = ()) -> Meaning:
@@ -124,9 +134,9 @@ def _conveyor_run(text: str) -> tuple[str, int] | None:
 
 def _pending(before: list[Event]) -> tuple[tuple[str, str], ...]:
     """The calls (name, arguments) of the newest function-call echo: what a result is likely
-    to answer."""
+    to answer. An Operator line that names no call (cut short) hides which call came last."""
     for e in reversed(before):
-        if e.calls:
+        if e.calls or e.source == "Operator":
             return tuple(e.calls)
     return ()
 
@@ -244,8 +254,9 @@ def _places(station: Station, text: str, name: str) -> dict[str, str]:
 
 
 def _mentions_robot_or_place(station: Station, text: str) -> bool:
-    return bool(re.search(r"\b(robot\w*|agv|amr|vehicle|transporter)\b", text, re.I)) or \
-        bool(_places(station, text, "place"))
+    """A docking line names the robot, a place it goes to, or the station whose log it is."""
+    return bool(re.search(r"\b(robot\w*|agv|amr|vehicle|transporter)\b", text, re.I)
+                or _places(station, text, "place") or _place_pattern(station.name).search(text))
 
 
 def _last_place(before: list[Event]) -> dict[str, str]:
@@ -300,6 +311,13 @@ def _task_param(station: Station, name: str, text: str) -> str | None:
     return _number_for(param, text)
 
 
+# How a transport order marks where the workpiece is picked up and where it goes.
+SOURCE = (r"(\b(from|source|origin)|\bpick(ed|ing)?[- ]?(it |the \w+ )?up( at| from| in)?"
+          r"|\bcollect\w*( it)? (at|from)|\bfetch\w*( it)? (at|from))\s*:?")
+DESTINATION = (r"(\b(to|towards|for|into|destination|dest)|\bdrop[- ]?off( at)?"
+               r"|\bdeliver\w*( it)? at|->|→|=>)\s*:?")
+
+
 def _route(station: Station, text: str) -> dict[str, str]:
     """source and destination of a transport: 'from X to Y' (or 'X -> Y'), either marked in any
     order, else the first place named is the source and the second the destination."""
@@ -308,9 +326,9 @@ def _route(station: Station, text: str) -> dict[str, str]:
         pattern = _place_pattern(choice).pattern
         if m := re.search(pattern, text, re.I):
             named.append((m.start(), choice))
-        if re.search(rf"\bfrom\s+(the\s+)?{pattern}", text, re.I):
+        if re.search(rf"{SOURCE}\s*(the\s+)?{pattern}", text, re.I):
             found["source"] = choice
-        if re.search(rf"(\b(to|towards|for|into)|->|→|=>)\s*(the\s+)?{pattern}", text, re.I):
+        elif re.search(rf"{DESTINATION}\s*(the\s+)?{pattern}", text, re.I):
             found["destination"] = choice
     order = [choice for _, choice in sorted(named)]
     for role, choice in zip(("source", "destination"), order, strict=False):
