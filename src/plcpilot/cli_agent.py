@@ -43,12 +43,13 @@ def _agent(station: str, mode: str, model: str | None, no_grammar: bool = False,
 
 @agent_app.command("decide")
 def decide(
-    station: Annotated[str, typer.Option("--station", help="Station name, as `plcpilot agent "
-                                                           "scenarios` lists them (e.g. 'CNC "
-                                                           "Station').")],
     log: Annotated[str, typer.Option("--log", help="Event log file ('-': standard input), one "
                                                    "event per line: [Station][Source][hh:mm:ss] "
                                                    "text.")],
+    station: Annotated[str | None, typer.Option("--station", help="Station name (e.g. 'CNC "
+                                                                  "Station'); default: the one "
+                                                                  "the log's lines name.")
+                       ] = None,
     mode: ModeOpt = "hybrid", model: ModelOpt = None, no_grammar: FreeOpt = False,
     encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of the log.")
                         ] = "utf-8",
@@ -64,7 +65,9 @@ def decide(
     from plcpilot.sources import EVENT_LOG, read_source
 
     text = read_source(log, encoding=encoding, max_bytes=max_bytes, kind=EVENT_LOG)
-    events = parse_log(text, where="standard input" if log == "-" else log)
+    where = "standard input" if log == "-" else log
+    events = parse_log(text, where=where)
+    station = station or _station_of(events, where)
     with Ticker(err, enabled=mode != "sop") as ticker:  # only a model takes long
         def answering(n: int) -> None:
             seconds, rate = clock.tick(n)
@@ -80,6 +83,15 @@ def decide(
         err.print(styled((f"the gate refused {decision.proposed!r}: {decision.refusal}",
                           "yellow")))
     print(json.dumps(decision.answer()))
+
+
+def _station_of(events, where: str) -> str:
+    """The one station a log's lines name, for a log given without --station."""
+    named = sorted({e.station for e in events if e.station})
+    if len(named) != 1:
+        raise PlcPilotError(f"{where}: " + (f"lines of {', '.join(named)}" if named else
+                                            "no station tag") + "; name one with --station")
+    return named[0]
 
 
 class _LiveLog:
@@ -120,6 +132,30 @@ def run(
     opcua: Annotated[str | None, typer.Option("--opcua", help="Run against this OPC UA plant "
                                                               "server instead of the simulator "
                                                               "(opc.tcp://…).")] = None,
+    opcua_security: Annotated[str, typer.Option("--opcua-security", help="With --opcua: none, "
+                                                "sign or sign-encrypt (Basic256Sha256).")
+                              ] = "sign-encrypt",
+    opcua_user: Annotated[str | None, typer.Option("--opcua-user", help="With --opcua: log in "
+                                                   "as this user (password from "
+                                                   "$PLCPILOT_OPCUA_PASSWORD, "
+                                                   "--opcua-password-file or a prompt); "
+                                                   "else anonymous.")] = None,
+    opcua_password_file: Annotated[Path | None, typer.Option("--opcua-password-file",
+                                                             help="File whose first line is "
+                                                             "the password.")] = None,
+    opcua_cert_dir: Annotated[Path | None, typer.Option("--opcua-cert-dir", help="Folder of "
+                                                        "the client's key and self-signed "
+                                                        "certificate, made on first use "
+                                                        "(default: client/ in "
+                                                        "$PLCPILOT_OPCUA_HOME or "
+                                                        "~/.local/share/plcpilot/opcua).")
+                              ] = None,
+    opcua_server_cert: Annotated[Path | None, typer.Option("--opcua-server-cert", help="Accept "
+                                                           "only this server certificate (the "
+                                                           "cert.der `agent serve` names).")
+                                 ] = None,
+    opcua_reset: Annotated[bool, typer.Option("--opcua-reset", help="With --opcua: start the "
+                                              "station's episode afresh first.")] = False,
 ) -> None:
     """Operate a station (or the whole plant) in closed loop, printing the event log live."""
     if scenario.split("/")[0].strip().casefold() == "plant":
@@ -128,10 +164,21 @@ def run(
     from plcpilot.plant.scenarios import build_sims
 
     if opcua:
+        import logging
+
         from plcpilot.plant.model import load_plant
         from plcpilot.plant.opcua import OpcUaStation
+        from plcpilot.plant.opcua_security import ClientSecurity, read_password
 
-        link = OpcUaStation(opcua, load_plant().station(scenario).name)
+        logging.getLogger("asyncua").setLevel(logging.CRITICAL)  # refusals are reported below
+        if opcua_password_file is not None and opcua_user is None:
+            raise PlcPilotError("--opcua-password-file needs --opcua-user")
+        security = ClientSecurity(
+            mode=opcua_security, cert_dir=opcua_cert_dir, server_cert=opcua_server_cert,
+            user=opcua_user, password=read_password(opcua_password_file) if opcua_user else None)
+        link = OpcUaStation(opcua, load_plant().station(scenario).name, security=security)
+        if opcua_reset:
+            link.reset()
     else:
         (link,) = build_sims([scenario], variant=variant, seed=seed).values()
     agent = _agent(link.name, mode, model, no_grammar)
@@ -192,18 +239,98 @@ def serve(
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 4840,
     variant: Annotated[int, typer.Option("--variant", min=0)] = 0,
     seed: Annotated[int, typer.Option("--seed", min=0)] = 7,
+    cert_dir: Annotated[Path | None, typer.Option("--cert-dir", help="Folder of the server's "
+                                                  "key and self-signed certificate, made on "
+                                                  "first use (default: server/ in "
+                                                  "$PLCPILOT_OPCUA_HOME or "
+                                                  "~/.local/share/plcpilot/opcua).")] = None,
+    users: Annotated[Path | None, typer.Option("--users", help="User file password logins are "
+                                               "checked against (`plcpilot agent serve-user "
+                                               "add`; default: users.json there).")] = None,
+    no_security: Annotated[bool, typer.Option("--no-security", help="Offer SecurityPolicy None "
+                                              "only: no certificate, nothing signed or "
+                                              "encrypted, passwords in clear text.")] = False,
+    anonymous_control: Annotated[bool, typer.Option("--allow-anonymous-control", help="Let "
+                                                    "anonymous clients call methods (commands, "
+                                                    "resets); by default they may browse and "
+                                                    "read only.")] = False,
 ) -> None:
     """Serve the simulated plant over OPC UA until Ctrl-C (one object per station, lock-step:
-    the plant waits for the operator's call)."""
+    the plant waits for the operator's call). Secure by default: Basic256Sha256 Sign and
+    SignAndEncrypt only; logged-in users may call methods, anonymous clients only read; nobody
+    writes (docs/opcua-security.md)."""
     import logging
 
     from plcpilot.plant.opcua import serve_forever
+    from plcpilot.plant.opcua_security import ServerSecurity, default_users_file, opcua_home
     from plcpilot.plant.scenarios import build_sims
 
-    logging.getLogger("asyncua").setLevel(logging.ERROR)  # no-security-policy warnings
+    if no_security and cert_dir is not None:
+        raise PlcPilotError("--cert-dir and --no-security contradict each other: choose one")
+    security = ServerSecurity(cert_dir=None if no_security else cert_dir or opcua_home() / "server",
+                              users=users or default_users_file(),
+                              anonymous_control=anonymous_control)
+    logging.getLogger("asyncua").setLevel(logging.CRITICAL)  # refusals are logged by us
     sims = build_sims(scenario, variant=variant, seed=seed)
-    serve_forever(sims, host, port, ready=lambda server: out.print(
-        f"serving {', '.join(sims)} at {server.url} (Ctrl-C stops)"))
+    for warning in security.warnings(host):
+        warner(err)(warning)
+
+    def ready(server) -> None:
+        out.print(f"serving {', '.join(sims)} at {server.url} (Ctrl-C stops)")
+        out.print(f"  security: {', '.join(server.policies)}; ApplicationUri "
+                  f"{server.application_uri}")
+        if server.certificate is not None:
+            cert = server.certificate
+            out.print(f"  certificate ({cert.made}): {cert.cert}  SHA-256 {cert.fingerprint}; "
+                      "clients may pin it with --opcua-server-cert")
+        callers = "logged-in users and anonymous clients" if anonymous_control else \
+            "logged-in users only"
+        out.print(f"  {server.users} user(s) in {security.users}; methods: {callers}; "
+                  "writes: nobody")
+
+    serve_forever(sims, host, port, security=security, ready=ready)
+
+
+serve_user_app = typer.Typer(no_args_is_help=True, help="Users who may log in to `plcpilot "
+                                                        "agent serve` and call its methods.")
+agent_app.add_typer(serve_user_app, name="serve-user")
+UsersFileOpt = Annotated[Path | None, typer.Option("--file", help="The user file (default: "
+                                                   "users.json in $PLCPILOT_OPCUA_HOME or "
+                                                   "~/.local/share/plcpilot/opcua).")]
+
+
+@serve_user_app.command("add")
+def serve_user_add(name: Annotated[str, typer.Argument(help="The user's name.")],
+                   file: UsersFileOpt = None) -> None:
+    """Add a user, or give one a new password. The password is read at a prompt (twice), or as
+    one line of standard input when that is not a terminal; never from the command line. The
+    file keeps a salted scrypt hash, mode 0600."""
+    from plcpilot.plant.opcua_security import add_user, default_users_file, read_new_password
+
+    path = file or default_users_file()
+    replaced = add_user(path, name, read_new_password())
+    out.print(f"{'new password for' if replaced else 'added'} {name} in {path} (a running "
+              "server reads it when restarted)")
+
+
+@serve_user_app.command("remove")
+def serve_user_remove(name: Annotated[str, typer.Argument(help="The user's name.")],
+                      file: UsersFileOpt = None) -> None:
+    """Remove a user (a running server forgets them when restarted)."""
+    from plcpilot.plant.opcua_security import default_users_file, remove_user
+
+    path = file or default_users_file()
+    remove_user(path, name)
+    out.print(f"removed {name} from {path}")
+
+
+@serve_user_app.command("list")
+def serve_user_list(file: UsersFileOpt = None) -> None:
+    """The names in a user file, one per line."""
+    from plcpilot.plant.opcua_security import default_users_file, read_users
+
+    for name in read_users(file or default_users_file()):
+        print(name)
 
 
 @agent_app.command("scenarios")
@@ -237,7 +364,13 @@ def bench(
     no_gate_too: Annotated[bool, typer.Option("--no-gate-too", help="Also run the closed loop "
                                                                     "without the gate.")] = False,
     points: Annotated[Path | None, typer.Option("--points", help="Also answer these test "
-                                                "points (IAS test_points.json, no gold).")] = None,
+                                                "points (IAS test_points.json; scored against "
+                                                "data/plant/ias_points_gold.yaml).")] = None,
+    phrasing: Annotated[list[str], typer.Option("--phrasing", help="Score the points with "
+                                                "their logs as the simulator writes them (own) "
+                                                "and reworded by the dev / held_out templates "
+                                                "(repeatable).")
+                        ] = ["own", "dev", "held_out"],  # noqa: B006 - typer reads it only
 ) -> None:
     """Decision accuracy (exact, lenient; SOP vs abnormal) and closed-loop safety per mode."""
     from plcpilot.llm.specs import load_backend
@@ -251,10 +384,13 @@ def bench(
         if m not in MODES:
             raise PlcPilotError(f"unknown mode {m!r}; choose {', '.join(MODES)}")
     plant = load_plant()
-    points_set = scenarios.load(scenario_path or data_dir() / "scenarios")
+    shipped = scenarios.load(scenario_path or data_dir() / "scenarios")
+    points_set = [p for half in dict.fromkeys(phrasing)
+                  for p in scenarios.rephrased(shipped, half)]
     backend = load_backend(model or "embedded") if set(mode) - {"sop"} else None
     config = {"model": backend.spec if backend else None, "modes": mode,
-              "scenarios": str(scenario_path or "shipped"), "points": len(points_set)}
+              "scenarios": str(scenario_path or "shipped"), "points": len(shipped),
+              "phrasings": list(dict.fromkeys(phrasing))}
     episodes = len(pb.closed_loop_plan(plant)) * len(mode) * (2 if no_gate_too else 1)
     imported = scenarios.import_test_points(points) if points else []
     with pb.open_run(run_dir, config), progress_bar(err) as bar:
@@ -276,7 +412,7 @@ def bench(
             job = bar.add_task("IAS test points", total=len(imported) * len(mode))
             pb.answer_points(plant, imported, mode, backend, run_dir,
                              advance=lambda: bar.advance(job))
-        title = f"Operator agent: {config['model'] or 'SOP engine'} on {len(points_set)} points"
+        title = f"Operator agent: {config['model'] or 'SOP engine'} on {len(shipped)} points"
         out.print(f"report: {pb.write_report(run_dir, title, warn=warner(err))}")
 
 
