@@ -398,27 +398,33 @@ def _plot_phrasing(rows: list[tuple[str, str, dict]], path: Path) -> None:
     plt = pyplot()
     modes = list(dict.fromkeys(mode for mode, _, _ in rows))
     halves = [h for h in PHRASINGS if any(h == half for _, half, _ in rows)]
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True)
+    panels = (("sop", "exact", "SOP points"),
+              ("abnormal", "exact", "abnormal points, exact (cause named)"),
+              ("abnormal", "lenient", "abnormal points, lenient (escalated)"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(11, 3.9), sharey=True)
     width = 0.8 / len(halves)
-    for ax, kind in zip(axes, ("sop", "abnormal"), strict=True):
+    for ax, (kind, score, title) in zip(axes, panels, strict=True):
         for i, half in enumerate(halves):
             xs, ys, errs = [], [], [[], []]
             for j, mode in enumerate(modes):
                 groups = next((g for m, h, g in rows if m == mode and h == half), {})
-                r = groups.get(f"phrasing:{half}:{kind}", {}).get("lenient")
+                r = groups.get(f"phrasing:{half}:{kind}", {}).get(score)
                 if r:
                     xs.append(j + (i - (len(halves) - 1) / 2) * width)
                     ys.append(r["rate"] * 100)
                     errs[0].append((r["rate"] - r["low"]) * 100)
                     errs[1].append((r["high"] - r["rate"]) * 100)
-            ax.bar(xs, ys, width, yerr=errs, capsize=3, label=half.replace("_", "-"))
+            ax.bar(xs, ys, width, yerr=errs, capsize=3, label=half.replace("_", "-"),
+                   color=f"C{PHRASINGS.index(half)}")
         ax.set_xticks(range(len(modes)), modes)
         ax.set_ylim(0, 105)
-        ax.set_title(f"{'SOP' if kind == 'sop' else 'abnormal'} points, lenient", fontsize=10)
+        ax.set_title(title, fontsize=9)
     axes[0].set_ylabel("decisions matching the gold (%)")
-    axes[1].legend(fontsize=8, title="log phrasing", title_fontsize=8, loc="lower right")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, title="log phrasing", title_fontsize=8,
+               loc="lower center", ncol=len(halves), frameon=False)
     fig.suptitle("Operator agent on reworded logs (95 % Wilson intervals)", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
