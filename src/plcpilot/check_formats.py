@@ -64,7 +64,7 @@ def as_sarif(checks: list[FileCheck]) -> str:
     for c in checks:
         for severity, d in c.diagnostics():
             if d.code not in rules:
-                rules[d.code] = _rule(d.code)
+                rules[d.code] = _rule(d.code, c.report.language)
             region = {"startLine": d.line, "startColumn": d.column or 1} if d.line else None
             location = {"artifactLocation": {"uri": c.path}} | ({"region": region} if region
                                                                 else {})
@@ -81,8 +81,8 @@ def as_sarif(checks: list[FileCheck]) -> str:
     return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2)
 
 
-def _rule(code: str) -> dict:
-    c = explain(code)
+def _rule(code: str, language: str) -> dict:
+    _, c = explain(code, language)
     return {"id": c.code, "name": c.title, "shortDescription": {"text": c.title},
             "fullDescription": {"text": c.explanation}, "help": {"text": c.hint},
             "defaultConfiguration": {"level": c.severity}}

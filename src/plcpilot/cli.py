@@ -69,9 +69,12 @@ StopCountsOpt = Annotated[int, typer.Option(
     "--stop-counts", metavar="CHARS", callback=_loop_window,
     help="The same with all digits alike, so counting sequences (D125, D126, ...) are cut too; "
          "real programs count, so use 160 or more. 0: off.")]
-CpuOpt = Annotated[str, typer.Option("--cpu", help="CPU model: fx3u (default) or fx2n.")]
-LangOpt = Annotated[str | None, typer.Option("--lang", help="Language (default: by file ending, "
-                                                            "else fx-il).")]
+OptOpt = Annotated[list[str] | None, typer.Option(
+    "--opt", metavar="NAME=VALUE", help="A language option, e.g. --opt cpu=fx2n for FX "
+                                        "(repeatable; `plcpilot languages` lists them).")]
+CpuOpt = Annotated[str | None, typer.Option("--cpu", help="Same as --opt cpu=CPU.")]
+LangOpt = Annotated[str | None, typer.Option(
+    "--lang", help=f"Language (default: by file ending, else {languages.DEFAULT}).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
 EncodingOpt = Annotated[str, typer.Option("--encoding", help="Text encoding of the file "
                                                              "(a UTF-16 byte-order mark is "
@@ -90,10 +93,17 @@ def _language(path: str, lang: str | None):
     return languages.get(lang) if lang else languages.for_path(Path(path))
 
 
-def _print_check(name: str, report: CheckReport, cpu: str, c=out) -> None:
+def _options(opt: list[str] | None, cpu: str | None) -> dict[str, str]:
+    """--opt NAME=VALUE; --cpu CPU is a thin alias of --opt cpu=CPU (README commands use it)."""
+    return languages.parse_options([*(opt or []), *([f"cpu={cpu}"] if cpu else [])])
+
+
+def _print_check(name: str, report: CheckReport, options: dict[str, str], c=out) -> None:
     verdict = ("valid", "green") if report.is_valid else ("invalid", "red")
     tiers = "  ".join(f"{k} {v:.2f}" for k, v in report.tiers.items())
-    c.print(styled((name, "bold"), ": ", verdict, f" ({report.language}, {cpu.upper()})  "
+    about = ", ".join([report.language,
+                       *languages.shown_options(languages.get(report.language), options)])
+    c.print(styled((name, "bold"), ": ", verdict, f" ({about})  "
                    f"{tiers}  overall {report.overall:.3f}"))
     if not (report.errors or report.warnings):
         return
@@ -126,7 +136,7 @@ def check(
         "--format", help="pretty (a table per file), text (file:line:col: severity: message "
                          "[code], for editors), json (the check report), sarif (SARIF 2.1.0, "
                          "for CI code scanning).")] = "pretty",
-    cpu: CpuOpt = "fx3u", lang: LangOpt = None,
+    opt: OptOpt = None, cpu: CpuOpt = None, lang: LangOpt = None,
     encoding: EncodingOpt = "utf-8", max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
 ) -> None:
     """Static check of one or more programs; exit 0 valid, 1 invalid, 2 unusable (the worst
@@ -141,6 +151,9 @@ def check(
     suffixes = languages.get(lang).suffixes if lang else tuple(
         s for language in languages.load_all().values() for s in language.suffixes)
     paths = program_files(files, suffixes)
+    given = _options(opt, cpu)
+    involved = {_language(p, lang).name for p in paths}
+    languages.check_options(map(languages.get, sorted(involved)), given)
     checks = []
     unknown = [p for p in paths if p != "-" and Path(p).suffix.lower() not in suffixes]
     if unknown and not lang:  # never a silent guess: say which language reads them
@@ -151,7 +164,9 @@ def check(
     for path in paths:
         try:
             source = read_source(path, encoding=encoding, max_bytes=max_bytes)
-            checks.append(FileCheck(path, _language(path, lang).check(source, cpu=cpu)))
+            language = _language(path, lang)
+            checks.append(FileCheck(path, language.check(
+                source, **languages.options_for(language, given))))
         except PlcPilotError as e:
             if len(paths) == 1:
                 raise
@@ -160,7 +175,7 @@ def check(
     if fmt == "pretty":
         for c in checks:
             if c.report is not None:
-                _print_check(c.path, c.report, cpu)
+                _print_check(c.path, c.report, given)
         if len(checks) > 1:
             counts = [sum(c.exit_code == k for c in checks) for k in (0, 1, 2)]
             out.print(styled((f"{len(checks)} files: ", "bold"), f"{counts[0]} valid, "
@@ -179,7 +194,7 @@ def _print_simulation(report: SimulationReport, c=out) -> None:
             c.print(styled("     ", (t.error, "red")))
         for f in t.failures:
             span = f" for {f.scans} scan(s) from" if f.kind == "hold" else " at"
-            c.print(f"     {f.name}: expected {f.expected}, got {f.actual}{span} {f.at_ms} ms")
+            c.print(styled(f"     {f.name}: {f.describe()}{span} {f.at_ms} ms"))
     for note in report.notes:
         c.print(styled(("not simulated", "yellow"), f" {note}"))
     passed = sum(t.passed for t in report.tests)
@@ -191,7 +206,7 @@ def simulate(
     file: Annotated[str, typer.Argument(help="Program file, or - for standard input.")],
     tests: Annotated[Path, typer.Option("--tests", help="Task file holding the tests.")],
     task: Annotated[str | None, typer.Option("--task", help="Task id in the file.")] = None,
-    json_: JsonOpt = False, cpu: CpuOpt = "fx3u", lang: LangOpt = None,
+    json_: JsonOpt = False, opt: OptOpt = None, cpu: CpuOpt = None, lang: LangOpt = None,
     trace: Annotated[Path | None, typer.Option("--trace", help="Write every scan to CSV.")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Timing diagram PNG of the first "
                                                              "test.")] = None,
@@ -214,8 +229,10 @@ def simulate(
     if not chosen.tests:
         raise PlcPilotError(f"task {chosen.id!r} has no tests")
     language = languages.get(lang) if lang else languages.get(chosen.language)
+    given = _options(opt, cpu)
+    languages.check_options([language], given)
     source = read_source(file, encoding=encoding, max_bytes=max_bytes)
-    factory = language.simulator(source, cpu=cpu)
+    factory = language.simulator(source, **languages.options_for(language, given))
     recorder = None
     if trace or plot:
         names = ([s.strip() for s in signals.split(",") if s.strip()] if signals else
@@ -264,7 +281,9 @@ def _report_path(program: Path) -> Path:
 def generate(
     request: Annotated[str | None, typer.Argument(
         help="What the program should do, in words (default: the --task's prompt).")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Language to write.")] = "fx-il",
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help=f"Language to write (default: the --task's, else {languages.DEFAULT})."
+    )] = None,
     model: ModelOpt = "embedded",
     k: Annotated[int, typer.Option("--k", min=0, max=20, help="Examples retrieved (0: none).")
                  ] = 3,
@@ -285,7 +304,7 @@ def generate(
         "--output", "-o", help="Write the program to FILE and the report beside it "
                                "(FILE's stem + .report.json) after every round, so a killed "
                                "run keeps its finished rounds.")] = None,
-    cpu: CpuOpt = "fx3u", json_: JsonOpt = False,
+    opt: OptOpt = None, cpu: CpuOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Natural language in; a checked (and, with --tests, tested) program out.
 
@@ -309,8 +328,13 @@ def generate(
             raise PlcPilotError("say what the program should do, or name a task with "
                                 "--tests FILE --task ID")
         request = chosen.prompt
-    settings = Settings(language=lang, model=model, rag=not no_rag and k > 0, k=k,
-                        grammar=not no_grammar, repair=repair, template=template, cpu=cpu,
+    if chosen is not None and lang is not None and lang != chosen.language:
+        raise PlcPilotError(f"task {chosen.id!r} is written in {chosen.language}, not {lang}: "
+                            "drop --lang (the task's language decides)")
+    language = chosen.language if chosen else lang or languages.DEFAULT
+    settings = Settings(language=language, model=model, rag=not no_rag and k > 0, k=k,
+                        grammar=not no_grammar, repair=repair, template=template,
+                        options=_options(opt, cpu),
                         sampling=Sampling(max_tokens=max_tokens, temperature=temperature,
                                           seed=seed, stop_loops=stop_loops,
                                           stop_counts=stop_counts))
@@ -367,7 +391,7 @@ def _print_generation(result, to_stdout: bool) -> None:
         sys.stderr.flush()
         print(result.program.rstrip(), flush=True)
         rule(err)
-    _print_check("program", result.final.check, result.settings["cpu"], c=err)
+    _print_check("program", result.final.check, result.settings["options"], c=err)
     if result.final.simulation is not None:
         _print_simulation(result.final.simulation, c=err)
     elif result.final.simulation_error:
@@ -382,7 +406,7 @@ def _print_generation(result, to_stdout: bool) -> None:
 def tasks_verify(
     paths: Annotated[list[Path] | None, typer.Argument(help="Task files or folders (default: the "
                                                            "shipped FX task set).")] = None,
-    cpu: CpuOpt = "fx3u", json_: JsonOpt = False,
+    opt: OptOpt = None, cpu: CpuOpt = None, json_: JsonOpt = False,
     show: Annotated[int, typer.Option("--show", min=0, help="Problems listed per failing "
                                                             "task.")] = 3,
 ) -> None:
@@ -394,7 +418,7 @@ def tasks_verify(
     tasks = [t for p in (paths or [shipped_tasks()]) for t in load_tasks(p)]
     with progress_bar(err, disable=json_) as bar:
         job = bar.add_task("verifying", total=len(tasks))
-        verdicts = verify_tasks(tasks, cpu, progress=lambda v: bar.advance(job))
+        verdicts = verify_tasks(tasks, _options(opt, cpu), progress=lambda v: bar.advance(job))
     if json_:
         import json
 
@@ -424,21 +448,22 @@ def tasks_verify(
 def tasks_mutate(
     paths: Annotated[list[Path] | None, typer.Argument(help="Task files or folders (default: the "
                                                            "shipped FX task set).")] = None,
-    cpu: CpuOpt = "fx3u",
+    opt: OptOpt = None, cpu: CpuOpt = None,
 ) -> None:
-    """Mutation check: swap inputs, change presets; list mutants the tests fail to kill."""
+    """Mutation check (for languages that offer mutants; FX: swap inputs, change presets); list
+    mutants the tests fail to kill."""
     from plcpilot.paths import shipped_tasks
     from plcpilot.spec import load_tasks
-    from plcpilot.verify import mutation_check
+    from plcpilot.verify import mutation_checks
 
     tasks = [t for p in (paths or [shipped_tasks()]) for t in load_tasks(p)]
-    outcomes = []
     with progress_bar(err) as bar:
         job = bar.add_task("mutating", total=len(tasks))
-        for t in tasks:
-            bar.update(job, description=f"mutating {t.id}")
-            outcomes += mutation_check(t, cpu)
-            bar.advance(job)
+
+        def mutating(t) -> None:
+            bar.update(job, description=f"mutating {t.id}", advance=1)
+
+        outcomes = mutation_checks(tasks, _options(opt, cpu), progress=mutating)
     survivors = [o for o in outcomes if not o.killed and not o.exempt]
     for o in survivors:
         out.print(styled(("survived", "red"), f" {o.task}: {o.mutant}"))
@@ -472,7 +497,7 @@ def bench_run(
     stop_counts: StopCountsOpt = 0,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256,
                                              help="Parallel requests to servers.")] = 4,
-    cpu: CpuOpt = "fx3u",
+    opt: OptOpt = None, cpu: CpuOpt = None,
 ) -> None:
     """Run (or resume) a benchmark; samples are appended to OUT/samples.jsonl as they finish."""
     from plcpilot.bench.report import write_report
@@ -490,7 +515,8 @@ def bench_run(
 
         records = run(tasks, model, mode, run_dir, samples=samples, temperature=temperature,
                       top_k=top_k, max_tokens=max_tokens, stop_loops=stop_loops,
-                      stop_counts=stop_counts, k=k, cpu=cpu, every=every, limit=limit,
+                      stop_counts=stop_counts, k=k, options=_options(opt, cpu), every=every,
+                      limit=limit,
                       concurrency=concurrency, progress=progress, total=total, warn=warner(err))
     report = write_report(run_dir)
     errors = sum(r["error"] is not None for r in records)
@@ -553,8 +579,11 @@ def models_fetch(name: Annotated[str, typer.Argument(help="qwen2.5-coder-1.5b")]
 
 @app.command()
 def explain(
-    code: Annotated[str | None, typer.Argument(help="Diagnostic code, e.g. stack-unbalanced.")
-                    ] = None,
+    code: Annotated[str | None, typer.Argument(
+        help="Diagnostic code, e.g. stack-unbalanced or fx-il/stack-unbalanced (a code several "
+             "languages define needs its language).")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Look the code up in this "
+                                                            "language.")] = None,
     list_: Annotated[bool, typer.Option("--list", help="List every diagnostic code.")] = False,
 ) -> None:
     """What a diagnostic code means and how to fix it (--list: every code)."""
@@ -565,16 +594,17 @@ def explain(
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         for col in ("code", "severity", "title"):
             table.add_column(col)
-        for c in all_codes():
-            table.add_row(c.code, c.severity, c.title)
+        for name, c in all_codes():
+            if lang is None or languages.get(lang).name == name:
+                table.add_row(f"{name}/{c.code}", c.severity, c.title)
         out.print(table)
         return
     if code is None:
         raise PlcPilotError("name a diagnostic code (e.g. plcpilot explain stack-unbalanced), "
                             "or list them all with --list")
-    c = lookup(code)
-    out.print(styled((c.code, "bold"), f" ({c.severity}): {c.title}\n{c.explanation}\n",
-                     ("fix:", "green"), f" {c.hint}"))
+    name, c = lookup(code, lang)
+    out.print(styled((f"{name}/{c.code}", "bold"), f" ({c.severity}): {c.title}\n"
+                     f"{c.explanation}\n", ("fix:", "green"), f" {c.hint}"))
 
 
 @app.command("languages")
@@ -582,6 +612,9 @@ def list_languages() -> None:
     """The installed languages (built-in and plug-ins)."""
     for name, lang in sorted(languages.load_all().items()):
         out.print(styled(f"{name:8} {lang.title}  ", (f"({', '.join(lang.suffixes)})", "dim")))
+        for o in lang.options:
+            out.print(styled(f"         --opt {o.name}=", (" | ".join(o.allowed), "bold"),
+                             f"  {o.help}"))
 
 
 def _terminated(signum, frame) -> None:

@@ -1,8 +1,9 @@
 """Diagnostics and check reports shared by every language.
 
 Each language defines its diagnostic codes once in a table of `Code` entries (code, title,
-explanation, fix hint); that table feeds the report, `plcpilot explain CODE`, the docs and the
-repair loop's feedback to a model.
+explanation, fix hint); that table feeds the report, `plcpilot explain LANGUAGE/CODE`, the docs
+and the repair loop's feedback to a model. Reports carry the bare code; the report's `language`
+says whose it is.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from plcpilot.errors import PlcPilotError
 
@@ -27,38 +28,45 @@ class Code:
     hint: str
 
 
-_CODES: dict[str, Code] = {}
-
-
-def register_codes(codes: list[Code]) -> dict[str, Code]:
-    """Add a language's code table to the global one (codes are unique across languages)."""
-    table = {}
+def code_table(codes: list[Code]) -> dict[str, Code]:
+    """A language's code table, by code. Each language has its own namespace (the registry
+    reaches it as `language.codes`), so two languages may both define e.g. `missing-end`."""
+    table: dict[str, Code] = {}
     for c in codes:
-        if c.code in _CODES and _CODES[c.code] != c:
+        if c.code in table:
             raise ValueError(f"diagnostic code {c.code!r} defined twice")
-        _CODES[c.code] = table[c.code] = c
+        table[c.code] = c
     return table
 
 
-def all_codes() -> list[Code]:
-    """Every diagnostic code of every installed language, sorted by code."""
+def all_codes() -> list[tuple[str, Code]]:
+    """(language, code) for every diagnostic code of every installed language, sorted."""
     from plcpilot.languages import load_all
 
-    load_all()
-    return sorted(_CODES.values(), key=lambda c: c.code)
+    return sorted(((name, c) for name, lang in load_all().items() for c in lang.codes.values()),
+                  key=lambda lc: (lc[0], lc[1].code))
 
 
-def explain(code: str) -> Code:
+def explain(code: str, language: str | None = None) -> tuple[str, Code]:
+    """(language, code) for `code`, written `language/code` or bare: bare, it is looked up in
+    `language` if given, else in every language (and must name one code only)."""
     import difflib
 
-    from plcpilot.languages import load_all
+    from plcpilot.languages import get, load_all
 
-    load_all()
-    if code in _CODES:
-        return _CODES[code]
-    close = difflib.get_close_matches(code, list(_CODES), n=3)
+    if "/" in code and language is None:
+        language, code = code.split("/", 1)
+    names = [get(language).name] if language else sorted(load_all())
+    found = [(name, get(name).codes[code]) for name in names if code in get(name).codes]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise PlcPilotError(f"{code!r} is a code of several languages: "
+                            f"{', '.join(f'{n}/{code}' for n, _ in found)}; name one")
+    close = difflib.get_close_matches(code, sorted({c for n in names for c in get(n).codes}), n=3)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
-    raise PlcPilotError(f"unknown diagnostic code {code!r}.{hint}")
+    where = f" of {language}" if language else ""
+    raise PlcPilotError(f"unknown diagnostic code {code!r}{where}.{hint}")
 
 
 class Diagnostic(BaseModel):
@@ -70,7 +78,10 @@ class Diagnostic(BaseModel):
 
 
 class CheckReport(BaseModel):
-    """FORMATS.md §2. `paper_valid` and `stats` are our extensions (optional fields)."""
+    """FORMATS.md §2. `stats` is our extension; a language may add its own verdicts as extra
+    fields (FX: `paper_valid`), which it names in `Language.verdicts`."""
+
+    model_config = ConfigDict(extra="allow")
 
     language: str
     is_valid: bool
@@ -78,7 +89,6 @@ class CheckReport(BaseModel):
     overall: float
     errors: list[Diagnostic] = Field(default_factory=list)
     warnings: list[Diagnostic] = Field(default_factory=list)
-    paper_valid: bool | None = None
     stats: dict[str, int] = Field(default_factory=dict)
 
     def to_json(self) -> str:

@@ -1,16 +1,23 @@
-"""The Language protocol and its registry.
+"""The Language protocol, its optional capabilities, its options, and the registry.
 
 Every PLC language is a plug-in with the same faces: parse+check, a simulator for behavioural
-tests, and a grammar for constrained decoding.
+tests, a decoding constraint for generation, and its own diagnostic codes. Everything that
+differs between languages (prompt wording, checker tiers, extra verdicts, options such as the
+FX CPU model) is declared on the language object, so code above the languages never names one.
 Built-ins and third-party packages register the same way: an object exposed in the
 `plcpilot.languages` entry-point group (see pyproject.toml), so a Siemens-STL package is a peer.
 Pipelines (generate, bench, server) reach languages only through `get()`.
+
+Beyond the faces, a language may offer capabilities that callers discover with `isinstance` on
+the small protocols below (`Mutants` today; property verification and conversion join the same
+way), so a command over a language without one says so instead of failing on an import.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -18,8 +25,24 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from plcpilot.errors import PlcPilotError
 
 if TYPE_CHECKING:
-    from plcpilot.diagnostics import CheckReport
+    from plcpilot.diagnostics import CheckReport, Code
+    from plcpilot.llm.base import Backend, Constraint
     from plcpilot.spec import Machine
+
+# what a command assumes when neither a file ending, a task nor --lang names a language
+DEFAULT = "fx-il"
+
+
+@dataclass(frozen=True)
+class Option:
+    """A setting a language declares (FX: `cpu`), given on the CLI as `--opt name=value`."""
+
+    name: str
+    default: str
+    allowed: tuple[str, ...]
+    help: str
+    # how the value appears in a report's verdict line (FX: "FX3U"); None: not shown
+    shown: Callable[[str], str] | None = None
 
 
 @runtime_checkable
@@ -29,22 +52,45 @@ class Language(Protocol):
     suffixes: tuple[str, ...]  # file endings that select this language
     code_fence: str  # markdown fence tag for programs in prompts ("fx-il", "st")
     prompt_rules: str  # how a program is written, for generation prompts
+    answer_rule: str  # how a bare answer ends, for code-only prompts ("" when nothing to say)
+    # settings the language takes (may be empty): every method below gets them as keywords,
+    # all declared ones with defaults filled in (options_for), never another language's
+    options: tuple[Option, ...]
+    codes: Mapping[str, Code]  # its diagnostic codes (plcpilot.diagnostics), by code
+    # extra yes/no verdicts its check reports carry, by report field, with a column label for
+    # benchmark reports (FX: {"paper_valid": "paper-valid"}); may be empty
+    verdicts: Mapping[str, str]
     # optional: `generated_errors`, the warning codes that count as errors for generated code
-    # (the repair loop hears of them), e.g. FX's double-coil; none when absent
+    # (the repair loop hears of them), e.g. FX's double-coil; none when absent. Optional too:
+    # `calibration_note`, what a benchmark report adds to its checker's calibration on the
+    # references (FX: how the paper's checker fared on its own)
 
     def check(self, source: str, **options) -> CheckReport:
-        """Static check: never raises for a bad program, reports it."""
+        """Static check: never raises for a bad program, reports it. Its tiers are the
+        language's own; reports show whichever it returns."""
 
     def simulator(self, source: str, **options) -> Callable[[], Machine]:
         """Check and compile once; each call of the result powers on a fresh machine.
 
         Raises PlcPilotError when the program cannot run (it has check errors)."""
 
-    def grammar(self, **options) -> str:
-        """A Lark grammar for constrained decoding: what the checker accepts, where a CFG can."""
+    def constraint(self, backend: Backend, **options) -> Constraint:
+        """The decoding constraint for `backend`: the first kind the language offers that the
+        backend accepts (plcpilot.llm.base.choose); PlcPilotError when it accepts none."""
 
     def close_truncated(self, source: str, **options) -> str | None:
         """Complete a grammar-valid prefix cut off at the token budget (None if impossible)."""
+
+    def reads_as_code(self, line: str) -> bool:
+        """Is this one line of an answer code (not prose)? For the benchmark's prose count."""
+
+
+@runtime_checkable
+class Mutants(Protocol):
+    """Capability: mutants of a program, to measure whether a task's tests pin its behaviour."""
+
+    def mutants(self, source: str) -> list[tuple[str, str]]:
+        """(description, mutated source) pairs, deterministic."""
 
 
 _REGISTRY: dict[str, Language] = {}
@@ -79,10 +125,61 @@ def get(name: str) -> Language:
     )
 
 
-def for_path(path: Path, default: str = "fx-il") -> Language:
+def for_path(path: Path, default: str = DEFAULT) -> Language:
     """The language a file's ending selects, else `default`."""
     suffix = path.suffix.lower()
     for lang in load_all().values():
         if suffix in lang.suffixes:
             return lang
     return get(default)
+
+
+def parse_options(assignments: Iterable[str]) -> dict[str, str]:
+    """`name=value` strings (the CLI's repeatable --opt) as a mapping; the last one wins."""
+    given = {}
+    for text in assignments:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise PlcPilotError(f"--opt {text!r}: write it as NAME=VALUE, e.g. --opt cpu=fx2n")
+        given[name.strip()] = value.strip()
+    return given
+
+
+def check_options(langs: Iterable[Language], given: Mapping[str, str]) -> None:
+    """Refuse an option none of `langs` declares, or a value its language does not allow, with
+    a message naming the allowed ones."""
+    langs = list(langs)
+    declared = {o.name for lang in langs for o in lang.options}
+    for name in given:
+        if name not in declared:
+            which = ", ".join(sorted({lang.name for lang in langs}))
+            allowed = ", ".join(sorted(declared)) or "none"
+            raise PlcPilotError(f"unknown option {name!r} for {which}; options: {allowed}")
+    for lang in langs:
+        options_for(lang, given)
+
+
+def options_for(language: Language, given: Mapping[str, str]) -> dict[str, str]:
+    """Every option of the language: the values of `given` it declares (checked against the
+    allowed ones), defaults for the rest. Options it does not declare are another language's."""
+    out = {}
+    for o in language.options:
+        value = given.get(o.name, o.default)
+        if value not in o.allowed:
+            raise PlcPilotError(f"{language.name}: option {o.name} cannot be {value!r}; "
+                                f"allowed: {', '.join(o.allowed)}")
+        out[o.name] = value
+    return out
+
+
+def shown_options(language: Language, options: Mapping[str, str]) -> list[str]:
+    """The option values a verdict line names (FX: the CPU model), as the language shows them."""
+    return [o.shown(options.get(o.name, o.default)) for o in language.options if o.shown]
+
+
+def mutants_of(language: Language) -> Mutants:
+    """The language as a mutant source, or a PlcPilotError saying it offers none."""
+    if not isinstance(language, Mutants):
+        raise PlcPilotError(f"{language.name} offers no mutants: `plcpilot tasks mutate` works "
+                            "for languages that do")
+    return language

@@ -8,31 +8,62 @@ window. A language supplies a `Machine`; this module owns time, bounds and verdi
 from __future__ import annotations
 
 import json
+import math
+import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from plcpilot.errors import PlcPilotError, SimulationLimit, first_problem
-from plcpilot.taskfile import INT_BITS, read_task_file
-
-# 0/1, true/false or an integer as wide as a PLC's widest (LINT, ULINT, LWORD): a machine is
-# never handed a number no device could hold
-Value = Annotated[int, Field(ge=-(1 << (INT_BITS - 1)), le=(1 << INT_BITS) - 1)] | bool
+from plcpilot.taskfile import read_task_file
+from plcpilot.testvalues import Mismatch, Scalar, Value, Values, shown
 
 
 class Machine(Protocol):
+    """A program powered on, as a language's simulator runs it for the timeline.
+
+    read and write take a single value by name: a device (`X0`, `D100`), a variable, an ARRAY
+    element (`stack[2]`, `m[1, 0]`) or a field (`motor.running`, `Step3.X`); the values are
+    bool/int for bits and integers, float for REAL, milliseconds for TIME, str for STRING. A
+    name or value the machine cannot take raises PlcPilotError saying why.
+
+    A machine that knows declared types also offers `type_of` (see TypedMachine): then lists
+    and mappings reach whole ARRAYs, STRUCTs and FB instances, and values are set and compared
+    by type (plcpilot.testvalues)."""
+
     def scan(self, now_ms: int, scan_ms: int) -> None: ...
-    def read(self, name: str) -> int: ...
-    def write(self, name: str, value: int) -> None: ...
+    def read(self, name: str) -> Scalar: ...
+    def write(self, name: str, value: Scalar) -> None: ...
     @property
     def notes(self) -> list[str]: ...
     def signals(self) -> list[str]: ...
 
 
+class TypedMachine(Machine, Protocol):
+    def type_of(self, name: str) -> str | None:
+        """The IEC type `name` is declared with, as a declaration writes it: `REAL`, `TIME`,
+        `STRING(20)`, `ARRAY[1..3] OF INT`, `ARRAY[0..1, 0..2] OF REAL`, a STRUCT's or FB's
+        type name (`TON`, `MotorData`); None when it cannot tell (FX rules apply). ARRAY bounds
+        are integer literals (constants resolved). An unknown name raises PlcPilotError, as
+        read does."""
+
+
 class Event(BaseModel):
+    """A point event (set and/or expect at `at_ms`) or a window (`hold` over [from_ms, to_ms)).
+    Values are JSON data checked for range; their fit to the variable is checked when the test
+    runs, against the machine's declared types (plcpilot.testvalues)."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     at_ms: int | None = Field(None, ge=0)
@@ -82,15 +113,35 @@ class Task(BaseModel):
     io: dict[str, str] = Field(default_factory=dict)
     reference: str | None = None
     tests: list[Test] = Field(default_factory=list)
+    # st/sfc: the POU under test (FORMATS.md §1, "What runs"); None: the language's default.
+    # fx-il runs the whole program and ignores it, so one task file may serve several languages
+    entry: str | None = None
+
+    @field_validator("entry")
+    @classmethod
+    def _identifier(cls, entry: str | None) -> str | None:
+        if entry is not None and not _IDENTIFIER.fullmatch(entry):
+            raise ValueError(f"entry names the POU to run, an IEC identifier such as Main or "
+                             f"FB_Motor (a namespace may qualify it: Lib.Main), not {entry!r}")
+        return entry
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 class Failure(BaseModel):
     at_ms: int
-    name: str
-    expected: Value
-    actual: Value
+    name: str  # as the test wrote it
+    expected: JsonValue  # as the test wrote it
+    actual: JsonValue  # the machine's value in the expected value's shape (testvalues.reported)
     kind: str | None = None  # "hold" for window checks
     scans: int | None = None  # hold: how many scans mismatched
+    differs: list[str] | None = None  # a list or mapping: the elements and fields that differ
+
+    def describe(self) -> str:
+        """`expected [1, 2, 3], got [1, 2, 4] (differs: stack[2])`, for reports people read."""
+        differs = f" (differs: {', '.join(self.differs)})" if self.differs else ""
+        return f"expected {shown(self.expected)}, got {shown(self.actual)}{differs}"
 
 
 class TestResult(BaseModel):
@@ -140,13 +191,25 @@ def load_tasks(path: Path | str) -> list[Task]:
                 task = Task.model_validate(record)
             except ValidationError as e:
                 name = record.get("id", "?") if isinstance(record, dict) else "?"
-                raise PlcPilotError(
-                    f"{file}: task #{k + 1} ({str(name)[:80]}): {first_problem(e)}") from None
+                raise PlcPilotError(f"{file}: task #{k + 1} ({str(name)[:80]}): "
+                                    f"{_in_test(record, e)}{first_problem(e)}") from None
             if task.id in seen:
                 raise PlcPilotError(f"{file}: task id {task.id!r} appears twice")
             seen.add(task.id)
             tasks.append(task)
     return tasks
+
+
+def _in_test(record: Any, e: ValidationError) -> str:
+    """`test 'start latches': ` when the problem is inside a test that has a name."""
+    loc = e.errors()[0]["loc"]
+    tests = record.get("tests") if isinstance(record, dict) else None
+    if len(loc) > 2 and loc[0] == "tests" and isinstance(tests, list) \
+            and isinstance(loc[1], int) and loc[1] < len(tests):
+        name = tests[loc[1]].get("name") if isinstance(tests[loc[1]], dict) else None
+        if isinstance(name, str):
+            return f"test {name[:80]!r}: "
+    return ""
 
 
 def find_task(tasks: list[Task], task_id: str | None) -> Task:
@@ -171,10 +234,10 @@ class Trace:
 
     def __init__(self, signals: list[str]):
         self.signals = signals
-        self.rows: list[tuple[str, int, list[int]]] = []
+        self.rows: list[tuple[str, int, list[Any]]] = []
 
     def record(self, test: str, t_ms: int, machine: Machine) -> None:
-        self.rows.append((test, t_ms, [int(machine.read(s)) for s in self.signals]))
+        self.rows.append((test, t_ms, [_traced(machine.read(s)) for s in self.signals]))
 
     def write_csv(self, path: Path) -> None:
         import csv
@@ -183,7 +246,8 @@ class Trace:
             w = csv.writer(f)
             w.writerow(["test", "time_ms", *self.signals])
             for test, t, values in self.rows:
-                w.writerow([test, t, *values])
+                w.writerow([test, t, *(v if isinstance(v, int | float | str) else shown(v)
+                                       for v in values)])
 
     def plot(self, path: Path, test: str | None = None) -> None:
         from plcpilot.plots import timing_diagram
@@ -194,12 +258,15 @@ class Trace:
         first = rows[0][0]
         rows = [r for r in rows if r[0] == first]
         timing_diagram([t for _, t, _ in rows], self.signals,
-                       [[v[k] for _, _, v in rows] for k in range(len(self.signals))],
+                       [[v[k] if isinstance(v[k], int | float) else math.nan for _, _, v in rows]
+                        for k in range(len(self.signals))],
                        title=first, path=path)
 
 
-def _same(expected: Value, actual: int) -> bool:
-    return int(expected) == int(actual)
+def _traced(value: Any) -> Any:
+    """Bits as 0/1 (a timing diagram's levels), numbers as they are; text, a whole ARRAY or
+    STRUCT as read (the CSV writes them, the diagram leaves a gap)."""
+    return int(value) if isinstance(value, bool) else value
 
 
 def run_test(new_machine: Callable[[], Machine], test: Test, *, task: str | None = None,
@@ -214,14 +281,21 @@ def run_test(new_machine: Callable[[], Machine], test: Test, *, task: str | None
         raise PlcPilotError(f"{where}: {e}") from None
 
 
-def _try_names(spare: Machine, test: Test) -> None:
-    """Every name the test reads and every value it sets, tried on a spare machine: a name or
-    value the machine refuses fails before any scan runs, not minutes into a long timeline."""
-    for name in sorted({n for e in test.timeline for n in e.names}):
-        spare.read(name)
+def _try_values(spare: Machine, test: Test) -> None:
+    """Every value the test compares and sets, tried on a spare machine: a name, value or shape
+    the machine refuses fails before any scan runs, not minutes into a long timeline."""
+    values = Values(spare)
+    for event in test.timeline:
+        for name, want in {**(event.expect or {}), **(event.hold or {})}.items():
+            values.compare(name, want)
     for event in test.timeline:
         for name, value in (event.set_ or {}).items():
-            spare.write(name, int(value))
+            values.set(name, value)
+
+
+def _failure(at_ms: int, name: str, want: Any, miss: Mismatch, **hold: Any) -> Failure:
+    return Failure(at_ms=at_ms, name=name, expected=want, actual=miss.actual,
+                   differs=miss.differs or None, **hold)
 
 
 def _run_test(new_machine: Callable[[], Machine], test: Test, max_scans: int,
@@ -236,8 +310,9 @@ def _run_test(new_machine: Callable[[], Machine], test: Test, max_scans: int,
         result.error = (f"the timeline runs to {end} ms = {needed} scans of {dt} ms, over the "
                         f"limit of {max_scans} scans (raise it with --max-scans)")
         return result
-    _try_names(new_machine(), test)
+    _try_values(new_machine(), test)
     machine = new_machine()
+    values = Values(machine)
     hold_failures: dict[tuple[int, str], Failure] = {}
     started = time.monotonic()
     k = 0
@@ -253,12 +328,11 @@ def _run_test(new_machine: Callable[[], Machine], test: Test, max_scans: int,
             for h, hold in enumerate(holds):
                 if hold.from_ms <= now < hold.to_ms:
                     for name, want in hold.hold.items():
-                        got = machine.read(name)
-                        if not _same(want, got):
-                            f = hold_failures.setdefault((h, name), Failure(
-                                at_ms=now, name=name, expected=want, actual=got, kind="hold",
-                                scans=0))
-                            f.scans += 1
+                        if miss := values.compare(name, want):
+                            if (h, name) not in hold_failures:
+                                hold_failures[h, name] = _failure(now, name, want, miss,
+                                                                  kind="hold", scans=0)
+                            hold_failures[h, name].scans += 1
             # every scan: one scan of a loop-heavy program can take a second
             if time.monotonic() - started > max_seconds:
                 raise SimulationLimit(f"stopped after {max_seconds:g} s of wall time at "
@@ -269,12 +343,10 @@ def _run_test(new_machine: Callable[[], Machine], test: Test, max_scans: int,
         for event in points:
             run_until(event.at_ms)
             for name, value in (event.set_ or {}).items():
-                machine.write(name, int(value))
+                values.set(name, value)
             for name, want in (event.expect or {}).items():
-                got = machine.read(name)
-                if not _same(want, got):
-                    failures.append(Failure(at_ms=event.at_ms, name=name, expected=want,
-                                            actual=got))
+                if miss := values.compare(name, want):
+                    failures.append(_failure(event.at_ms, name, want, miss))
         run_until(end)
     except SimulationLimit as e:
         result.error = str(e)

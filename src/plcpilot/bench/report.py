@@ -56,13 +56,34 @@ def _order(modes) -> list[str]:
     return sorted(modes, key=lambda m: list(MODES).index(m) if m in MODES else len(MODES))
 
 
-def calibration(config: RunConfig) -> dict:
-    """The checker on the references of the run's tasks (the paper's checker passes 93.3 %)."""
+def _languages(config: RunConfig) -> list:
+    """The languages of the run's tasks, in the order they first appear."""
+    _, tasks = select_tasks(config.tasks, config.every, config.limit)
+    return [languages.get(name) for name in dict.fromkeys(t.language for t in tasks)]
+
+
+def _verdicts(langs: list) -> dict[str, str]:
+    """The extra verdicts the run's languages declare (FX: paper_valid), with their labels."""
+    return {field: label for lang in langs for field, label in lang.verdicts.items()}
+
+
+def calibration(config: RunConfig, verdicts: dict[str, str]) -> dict:
+    """Each checker on the references of the run's tasks: how far to trust its verdicts."""
     _, tasks = select_tasks(config.tasks, config.every, config.limit)
     refs = [t for t in tasks if t.reference]
-    reports = [languages.get(t.language).check(t.reference, cpu=config.cpu) for t in refs]
-    return {"n": len(refs), "valid": _rate([{"v": r.is_valid} for r in reports], "v"),
-            "paper_valid": _rate([{"v": r.paper_valid} for r in reports], "v")}
+    reports = []
+    for t in refs:
+        language = languages.get(t.language)
+        reports.append(language.check(t.reference,
+                                      **languages.options_for(language, config.options)))
+    rows = [{"valid": r.is_valid, **r.model_extra} for r in reports]
+    return {"n": len(refs), "valid": _rate(rows, "valid"),
+            **{v: _rate(rows, v) for v in verdicts}}
+
+
+def _tier_names(records: list[dict]) -> list[str]:
+    """Every tier the checkers returned, in the order they first appear."""
+    return list(dict.fromkeys(t for r in records for t in r.get("tiers") or {}))
 
 
 def summarize(out: Path, warn: Callable[[str], None] | None = None) -> dict:
@@ -77,8 +98,11 @@ def summarize(out: Path, warn: Callable[[str], None] | None = None) -> dict:
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in records:
         groups[(r["model"], r["mode"])].append(r)
+    langs = _languages(config)
+    verdicts = _verdicts(langs)
     summary: dict = {"config": config.model_dump(), "groups": [], "wilcoxon": [],
-                     "calibration": calibration(config),
+                     "languages": [lang.name for lang in langs],
+                     "calibration": calibration(config, verdicts), "verdicts": verdicts,
                      "skipped_lines": [n for n, _ in samples.skipped]}
     for (model, mode), rs in sorted(groups.items(), key=lambda kv: (kv[0][0],
                                                                      _order([kv[0][1]]))):
@@ -89,12 +113,12 @@ def summarize(out: Path, warn: Callable[[str], None] | None = None) -> dict:
         summary["groups"].append({
             "model": model, "mode": mode, "n": len(rs),
             "errors": sum(r["error"] is not None for r in rs),
-            "valid": _rate(rs, "is_valid"), "paper_valid": _rate(rs, "paper_valid"),
+            "valid": _rate(rs, "is_valid"), **{v: _rate(rs, v) for v in verdicts},
             "behaviour": _rate(rs, "behaviour_passed"),
             "pass_at_k": _pass_at(rs, "is_valid", config.samples),
             "behaviour_pass_at_k": _pass_at(rs, "behaviour_passed", config.samples),
-            "tiers": {t: mean_sd([r["tiers"][t] for r in rs if r.get("tiers")])
-                      for t in ("lexical", "syntactic", "semantic")},
+            "tiers": {t: mean_sd([r["tiers"][t] for r in rs if t in (r.get("tiers") or {})])
+                      for t in _tier_names(rs)},
             "means": {m: mean_sd([r.get(m) for r in rs]) for m in METRICS},
             "failures": {"top_error_codes": codes.most_common(8),
                          "prose_preamble": _rate(rs, "prose_preamble")["rate"],
@@ -171,18 +195,25 @@ def write_report(out: Path, warn: Callable[[str], None] | None = None) -> Path:
                      f"{_ms(m['bleu'])} | {_ms(m['rouge_l'])} | {_ms(m['latency_s'], 1)} | "
                      f"{_ms(m['retrieval_ms'], 1)} | {_ms(m['simulate_s'], 1)} | "
                      f"{_ms(m['tokens_out'], 0)} |")
+    tiers = list(dict.fromkeys(t for g in s["groups"] for t in g["tiers"]))
+    verdicts = s["verdicts"]
     lines += ["", "## Syntax (checker) and behaviour (simulator), 95 % Wilson intervals", "",
-              "| model | mode | lexical | syntactic | semantic | checker pass | paper-valid | "
-              "behaviour pass | errors |", "|---|---|---|---|---|---|---|---|---:|"]
+              "| model | mode | " + "".join(f"{t} | " for t in tiers) + "checker pass | "
+              + "".join(f"{label} | " for label in verdicts.values())
+              + "behaviour pass | errors |",
+              "|---|---|" + "---|" * (len(tiers) + 1 + len(verdicts)) + "---|---:|"]
     for g in s["groups"]:
-        t = g["tiers"]
-        lines.append(f"| {g['model']} | {g['mode']} | {_ms(t['lexical'])} | "
-                     f"{_ms(t['syntactic'])} | {_ms(t['semantic'])} | {_pct(g['valid'])} | "
-                     f"{_pct(g['paper_valid'])} | {_pct(g['behaviour'])} | {g['errors']} |")
+        cells = [_ms(g["tiers"][t]) if t in g["tiers"] else "–" for t in tiers]
+        cells += [_pct(g["valid"]), *(_pct(g[v]) for v in verdicts), _pct(g["behaviour"])]
+        lines.append(f"| {g['model']} | {g['mode']} | " + " | ".join(cells)
+                     + f" | {g['errors']} |")
     cal = s["calibration"]
+    extra = "; ".join(f"{label}: {_pct(cal[v])}" for v, label in verdicts.items())
+    notes = [note for name in s["languages"]
+             if (note := getattr(languages.get(name), "calibration_note", ""))]
     lines += ["", f"Ground-truth calibration: our checker passes {_pct(cal['valid'])} of the "
-                  f"{cal['n']} references (paper-valid: {_pct(cal['paper_valid'])}); the "
-                  "paper's checker passes 93.3 % of its references.", ""]
+                  f"{cal['n']} references" + (f" ({extra})" if extra else "")
+                  + "".join(f"; {note}" for note in notes) + ".", ""]
     if any(g["pass_at_k"] for g in s["groups"]):
         lines += ["## Pass@k (unbiased estimator)", "", "| model | mode | checker | behaviour |",
                   "|---|---|---|---|"]

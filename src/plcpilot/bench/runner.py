@@ -16,13 +16,13 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from plcpilot import languages
 from plcpilot.errors import PlcPilotError, first_problem
@@ -48,7 +48,17 @@ class RunConfig(BaseModel):
     stop_loops: int = 0
     stop_counts: int = 0
     k: int = 3
-    cpu: str = "fx3u"
+    options: dict[str, str] = Field(default_factory=dict)  # --opt: each language takes its own
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cpu_of_older_runs(cls, data: Any) -> Any:
+        """A run folder written before options existed (FX only) stores `cpu`: it resumes with
+        that CPU, and a default one is no option at all, as a run without --opt stores it."""
+        if isinstance(data, dict) and "cpu" in data and "options" not in data:
+            default = next(o.default for o in languages.get("fx-il").options if o.name == "cpu")
+            data = {**data, "options": {} if data["cpu"] == default else {"cpu": data["cpu"]}}
+        return data
 
 
 def select_tasks(paths: list[Path] | list[str], every: int = 1, limit: int | None = None
@@ -87,14 +97,6 @@ def key_of(record: dict) -> tuple[str, str, str, int]:
 Finite = Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
 
 
-class Tiers(BaseModel):
-    model_config = ConfigDict(strict=True, extra="allow")
-
-    lexical: Finite
-    syntactic: Finite
-    semantic: Finite
-
-
 class Sample(BaseModel):
     """A samples.jsonl line as resume and report read it: FORMATS.md §4's keys with their
     types, and the extensions the report reads (older runs lack them); other keys pass."""
@@ -108,7 +110,7 @@ class Sample(BaseModel):
     sample: int = Field(ge=0)
     output: str
     is_valid: bool
-    tiers: Tiers | None
+    tiers: dict[str, Finite] | None  # the language's own tiers (FX: lexical, syntactic, ...)
     behaviour_passed: bool | None
     similarity: Finite | None
     bleu: Finite | None
@@ -116,7 +118,6 @@ class Sample(BaseModel):
     latency_s: Finite | None
     tokens_out: Annotated[int, Field(ge=0, le=10**15)]
     error: str | None
-    paper_valid: bool | None = None
     prose_preamble: bool | None = None
     closed_truncated: bool | None = None
     finish_reason: str | None = None
@@ -174,7 +175,7 @@ def prose_preamble(language, raw: str) -> bool:
     first = next((line for line in raw.splitlines() if line.strip()), "")
     if not first or first.lstrip().startswith("```"):
         return False
-    return language.check(first).stats.get("instructions", 0) == 0
+    return not language.reads_as_code(first)
 
 
 # the repair mode continues the rag+grammar sample of the same task and sample number
@@ -218,7 +219,9 @@ def run_job(job: Job, config: RunConfig, backend, index, scorer,
               "tiers": None, "behaviour_passed": None, "similarity": None, "bleu": None,
               "rouge_l": None, "latency_s": None, "tokens_out": 0, "error": None}
     seed = int(hashlib.sha256(repr(job.key).encode()).hexdigest()[:8], 16)
-    settings = settings_for(job.mode, model=job.model, k=config.k, cpu=config.cpu,
+    language = languages.get(job.task.language)
+    settings = settings_for(job.mode, language=language.name, model=job.model, k=config.k,
+                            options=languages.options_for(language, config.options),
                             sampling=Sampling(max_tokens=config.max_tokens,
                                               temperature=config.temperature,
                                               top_k=config.top_k, seed=seed,
@@ -237,7 +240,6 @@ def run_job(job: Job, config: RunConfig, backend, index, scorer,
     finally:
         firsts.put(job, g)
     final = g.final
-    language = languages.get(job.task.language)
     record |= {
         "output": g.program, "is_valid": g.is_valid, "tiers": final.check.tiers,
         # a task with tests fails them when its program does not even check
@@ -245,7 +247,7 @@ def run_job(job: Job, config: RunConfig, backend, index, scorer,
         "latency_s": round(g.timings["decode_s"], 4), "tokens_out": sum(
             a.tokens_out for a in g.attempts),
         # extensions
-        "paper_valid": final.check.paper_valid, "overall": final.check.overall,
+        "overall": final.check.overall,
         "retrieval_ms": g.timings.get("retrieve_ms", 0.0), "rounds": len(g.attempts),
         "closed_truncated": final.closed_truncated, "finish_reason": final.finish_reason,
         "error_codes": [e.code for e in final.check.errors],
@@ -255,6 +257,8 @@ def run_job(job: Job, config: RunConfig, backend, index, scorer,
         # where a sample's wall time went besides the model: checking and simulating
         "check_s": g.timings["check_s"], "simulate_s": g.timings["simulate_s"],
         "total_s": g.timings["total_s"],
+        # the language's own verdicts (FX: paper_valid)
+        **{v: getattr(final.check, v, None) for v in language.verdicts},
     }
     record |= scorer.score(g.program, job.task.reference)
     return record
@@ -265,7 +269,7 @@ Progress = Callable[[dict], None]
 
 def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path, *,
         samples: int = 1, temperature: float = 0.7, top_k: int = 40, max_tokens: int = 1024,
-        stop_loops: int = 0, stop_counts: int = 0, k: int = 3, cpu: str = "fx3u",
+        stop_loops: int = 0, stop_counts: int = 0, k: int = 3, options: Mapping[str, str] = {},
         every: int = 1, limit: int | None = None, concurrency: int = 4, scorer=None, index_for=None,
         progress: Progress | None = None, total: Callable[[int, int], None] | None = None,
         warn: Callable[[str], None] | None = None) -> list[dict]:
@@ -277,11 +281,13 @@ def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path,
     if unknown:
         raise PlcPilotError(f"unknown mode(s) {', '.join(unknown)}; one of {', '.join(MODES)}")
     pool, tasks = select_tasks(tasks_paths, every, limit)
+    languages.check_options({t.language: languages.get(t.language) for t in tasks}.values(),
+                            options)
     config = RunConfig(tasks=[str(p) for p in tasks_paths], every=every, limit=limit,
                        task_fingerprint=fingerprint(tasks),
                        models=models, modes=modes, samples=samples, temperature=temperature,
                        top_k=top_k, max_tokens=max_tokens, stop_loops=stop_loops,
-                       stop_counts=stop_counts, k=k, cpu=cpu)
+                       stop_counts=stop_counts, k=k, options=dict(options))
     with locked(out):  # one run per folder: two would redo each other's samples
         have = prepare(out, config)
         if warn and (message := have.warning(out / "samples.jsonl")):
@@ -308,30 +314,39 @@ def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path,
                 if progress:
                     progress(record)
 
+            indexes = _indexes(pool, modes, index_for)
             for model in models:
                 backend = load_backend(model)
-                # examples come from the whole pool, leave-one-out
-                index = index_for(pool) if index_for else _index(pool, modes)
                 mine = [j for j in todo if j.model == model]
                 workers = max(1, min(concurrency, getattr(backend, "max_concurrency", 1)))
                 firsts = FirstRounds(mine)
                 if workers == 1:
                     for job in mine:
-                        save(run_job(job, config, backend, index, scorer, firsts))
+                        save(run_job(job, config, backend, indexes.get(job.task.language),
+                                     scorer, firsts))
                     continue
-                with ThreadPoolExecutor(workers) as pool:
-                    futures = [pool.submit(run_job, j, config, backend, index, scorer, firsts)
+                with ThreadPoolExecutor(workers) as executor:
+                    futures = [executor.submit(run_job, j, config, backend,
+                                           indexes.get(j.task.language), scorer, firsts)
                                for j in mine]
                     for f in as_completed(futures):
                         save(f.result())
         return read_samples(out)
 
 
-def _index(tasks: list[Task], modes: list[str]):
-    """The exemplar index over the run's own tasks (leave-one-out), when a mode retrieves."""
+def _indexes(pool: list[Task], modes: list[str], index_for=None) -> dict:
+    """One exemplar index per language over the run's whole pool (leave-one-out), when a mode
+    retrieves: a task's examples are always in its own language. `index_for(tasks)` builds one
+    (default: MiniLM embeddings)."""
     if not any(MODES[m]["rag"] for m in modes):
-        return None
-    from plcpilot.retrieval.embeddings import default_embedder
-    from plcpilot.retrieval.index import ExemplarIndex
+        return {}
+    if index_for is None:
+        from plcpilot.retrieval.embeddings import default_embedder
+        from plcpilot.retrieval.index import ExemplarIndex
 
-    return ExemplarIndex(tasks, default_embedder())
+        embedder = default_embedder()
+        index_for = lambda tasks: ExemplarIndex(tasks, embedder)  # noqa: E731
+    by_language: dict[str, list[Task]] = {}
+    for t in pool:
+        by_language.setdefault(t.language, []).append(t)
+    return {name: index_for(tasks) for name, tasks in by_language.items()}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from plcpilot.fxil.checker import check
+from plcpilot.fxil.codes import CODES
 from plcpilot.fxil.devices import CPUS
+from plcpilot.languages import Option
 
 
 class FxIlLanguage:
@@ -15,6 +17,13 @@ class FxIlLanguage:
                     "then operands separated by spaces (LD X0, OUT T0 K50, MOV K10 D0), X/Y "
                     "numbered in octal, every network starting with LD/LDI/LDP/LDF, the program "
                     "ending with END.")
+    answer_rule = "ending with END"
+    options = (Option("cpu", "fx3u", CPUS, "CPU model: fx3u (default) or fx2n.",
+                      shown=str.upper),)
+    codes = CODES
+    # the FX-IL RAG benchmark's validity (Sensors 2026, §3.4), beside ours
+    verdicts = {"paper_valid": "paper-valid"}
+    calibration_note = "the paper's checker passes 93.3 % of its references"
     # Warnings that count as errors in *generated* code (the repair loop gets them back): each
     # means part of what the model wrote has no effect at run time (an overwritten coil, two
     # coils fighting, contacts that drive nothing, code after END). `plcpilot check` keeps them
@@ -31,14 +40,28 @@ class FxIlLanguage:
         return compile_program(source, cpu=cpu)
 
     def grammar(self, cpu: str = "fx3u", bounded: bool = True, **_) -> str:
+        """The Lark grammar (driven by the instruction table) the constraint is made of."""
         from plcpilot.fxil.grammar import lark_grammar
 
         return lark_grammar(cpu, bounded)
+
+    def constraint(self, backend, **options):
+        from plcpilot.llm.base import choose
+
+        return choose(backend, {"lark": lambda: self.grammar(**options)})
 
     def close_truncated(self, source: str, cpu: str = "fx3u", **_) -> str | None:
         from plcpilot.fxil.closing import close_truncated
 
         return close_truncated(source, cpu)
+
+    def reads_as_code(self, line: str) -> bool:
+        return check(line).stats.get("instructions", 0) > 0
+
+    def mutants(self, source: str) -> list[tuple[str, str]]:
+        from plcpilot.fxil.mutate import mutants
+
+        return mutants(source)
 
 
 language = FxIlLanguage()

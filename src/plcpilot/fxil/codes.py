@@ -1,10 +1,10 @@
 """FX IL diagnostic codes, defined once: report, `plcpilot explain`, docs and repair feedback."""
 
-from plcpilot.diagnostics import Code, register_codes
+from plcpilot.diagnostics import Code, code_table
 
 E, W = "error", "warning"
 
-CODES = register_codes([
+CODES = code_table([
     Code("unknown-mnemonic", E, "Unknown instruction",
          "The first word of the line is not an FX instruction in the table for this CPU.",
          "Use an FX mnemonic (see `plcpilot explain` docs); e.g. FX has no JMP (use CJ Pn), "

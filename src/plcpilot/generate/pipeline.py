@@ -21,21 +21,13 @@ from plcpilot import languages
 from plcpilot.diagnostics import CheckReport
 from plcpilot.errors import PlcPilotError
 from plcpilot.generate.prompts import build_messages, extract_program, repair_message
-from plcpilot.llm.base import (
-    Backend,
-    Completion,
-    Constraint,
-    Message,
-    Sampling,
-    TokenClock,
-    require,
-)
+from plcpilot.llm.base import Backend, Completion, Message, Sampling, TokenClock
 from plcpilot.spec import SimulationReport, Task, run_tests
 
 
 @dataclass(frozen=True)
 class Settings:
-    language: str = "fx-il"
+    language: str = languages.DEFAULT
     model: str = "embedded"
     rag: bool = True
     k: int = 3
@@ -45,7 +37,7 @@ class Settings:
     grammar: bool = True
     repair: int = 2
     template: str = "two-part"  # for unconstrained decoding; a grammar implies code-only
-    cpu: str = "fx3u"
+    options: dict[str, str] = field(default_factory=dict)  # the language's (Language.options)
     sampling: Sampling = field(default_factory=Sampling)
 
 
@@ -159,8 +151,8 @@ def _failures(sim: SimulationReport | None, error: str | None, limit: int = 6) -
     for t in sim.tests:
         if not t.passed:
             lines = [f"test '{t.name}': {t.error}"] if t.error else []
-            lines += [f"test '{t.name}': at {f.at_ms} ms {f.name} should be {int(f.expected)} "
-                      f"but is {int(f.actual)}" for f in t.failures[:limit]]
+            lines += [f"test '{t.name}': at {f.at_ms} ms {f.name} {f.describe()}"
+                      for f in t.failures[:limit]]
             return lines
     return []
 
@@ -183,15 +175,15 @@ def generate(request: str, settings: Settings = Settings(), *, task: Task | None
     after each finished round (so a caller can keep it, whatever happens later)."""
     say = progress or (lambda _status: None)
     language = languages.get(settings.language)
+    languages.check_options([language], settings.options)  # before minutes of model loading
+    options = languages.options_for(language, settings.options)
     if backend is None:
         from plcpilot.llm.specs import load_backend
 
         say(Status(f"loading model {settings.model}"))
         backend = load_backend(settings.model)
-    constraint = (Constraint("lark", language.grammar(cpu=settings.cpu))
-                  if settings.grammar else None)
-    require(backend, constraint)
-    result = Generation(request=request, settings=asdict(settings))
+    constraint = language.constraint(backend, **options) if settings.grammar else None
+    result = Generation(request=request, settings=asdict(settings) | {"options": options})
     timings = {"retrieve_ms": 0.0, "decode_s": 0.0, "check_s": 0.0, "simulate_s": 0.0}
     started = time.perf_counter()
 
@@ -222,12 +214,12 @@ def generate(request: str, settings: Settings = Settings(), *, task: Task | None
         program = completion.text if constraint else extract_program(completion.text)
         closed = False
         if constraint and completion.finish_reason in ("length", "loop"):
-            fixed = language.close_truncated(program, cpu=settings.cpu)
+            fixed = language.close_truncated(program, **options)
             if fixed is not None:
                 program, closed = fixed, True
         say(now("checking"))
         t0 = time.perf_counter()
-        report = language.check(program, cpu=settings.cpu)
+        report = language.check(program, **options)
         timings["check_s"] += time.perf_counter() - t0
         attempt = Attempt(round=round_no, messages=[asdict(m) for m in messages],
                           raw=completion.text, program=program,
@@ -238,7 +230,7 @@ def generate(request: str, settings: Settings = Settings(), *, task: Task | None
             say(now(f"simulating {len(task.tests)} tests"))
             t0 = time.perf_counter()
             try:
-                attempt.simulation = run_tests(language.simulator(program, cpu=settings.cpu),
+                attempt.simulation = run_tests(language.simulator(program, **options),
                                                task.tests, task=task.id)
             except PlcPilotError as e:
                 attempt.simulation_error = str(e)

@@ -30,8 +30,8 @@ def _answer(program: str, language, template: str) -> str:
 
 def instruction(language, template: str) -> str:
     if template == "code-only":
-        return ("Answer with the program only: no explanation, no code fence, no comments, "
-                "ending with END.")
+        rule = f", {language.answer_rule}" if language.answer_rule else ""
+        return f"Answer with the program only: no explanation, no code fence, no comments{rule}."
     return (f"Answer in two parts: first the complete program in a ```{language.code_fence} "
             "code block, then a short explanation of how it works.")
 

@@ -8,7 +8,7 @@ output was constrained when it was not.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -92,10 +92,23 @@ class Backend(Protocol):
                  on_token: OnToken | None = None) -> Completion: ...
 
 
+def choose(backend: Backend, offers: Mapping[ConstraintKind, Callable[[], str]]) -> Constraint:
+    """The first kind of `offers` (in the offerer's order of preference) the backend accepts,
+    built only then; fails loudly when it accepts none of them."""
+    for kind, build in offers.items():
+        if kind in backend.accepts:
+            return Constraint(kind, build())
+    raise _refusal(backend, " or ".join(offers))
+
+
 def require(backend: Backend, constraint: Constraint | None) -> None:
     """Fail loudly when a backend cannot apply a constraint."""
     if constraint is not None and constraint.kind not in backend.accepts:
-        can = ", ".join(sorted(backend.accepts)) or "no constraints"
-        raise PlcPilotError(
-            f"{backend.spec} cannot apply a {constraint.kind} constraint (it accepts: {can}); "
-            "run without the grammar (--no-grammar) or pick a backend that accepts it")
+        raise _refusal(backend, constraint.kind)
+
+
+def _refusal(backend: Backend, kinds: str) -> PlcPilotError:
+    can = ", ".join(sorted(backend.accepts)) or "no constraints"
+    return PlcPilotError(
+        f"{backend.spec} cannot apply a {kinds} constraint (it accepts: {can}); "
+        "run without the grammar (--no-grammar) or pick a backend that accepts it")

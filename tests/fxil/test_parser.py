@@ -1,5 +1,6 @@
 """The parser takes FX IL as people and models actually write it."""
 
+from conftest import ROOT
 from plcpilot.fxil import check
 from plcpilot.fxil.parser import parse
 
@@ -81,9 +82,8 @@ def test_variants_resolve_to_the_table_entry():
 
 
 def test_reference_docs_are_generated_from_the_tables():
-    from pathlib import Path
 
     from plcpilot.fxil.reference import reference_markdown
 
-    doc = Path(__file__).resolve().parents[1] / "docs" / "fx-il-reference.md"
+    doc = ROOT / "docs" / "fx-il-reference.md"
     assert doc.read_text() == reference_markdown(), "regenerate: python -m plcpilot.fxil.reference"

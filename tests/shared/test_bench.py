@@ -17,7 +17,7 @@ import yaml
 from conftest import ROOT, cli
 from plcpilot.bench.importers import import_agents4plc
 from plcpilot.bench.report import summarize, write_report
-from plcpilot.bench.runner import load_samples, run
+from plcpilot.bench.runner import RunConfig, load_samples, run
 from plcpilot.bench.stats import pass_at_k, wilcoxon_greater, wilson
 from plcpilot.errors import PlcPilotError
 from plcpilot.paths import shipped_tasks
@@ -298,3 +298,11 @@ def test_an_agent_bench_folder_takes_one_run_at_a_time_and_keeps_its_configurati
     (out / "config.json").write_text("{")
     with pytest.raises(PlcPilotError, match=r"config\.json: not an agent bench configuration"):
         agent_bench.read_config(out)
+
+
+def test_a_run_folder_from_before_language_options_keeps_its_cpu():
+    stored = json.loads((ROOT / "docs/results/fx-il-embedded-every4-counts160/config.json")
+                        .read_text())
+    assert stored["cpu"] == "fx3u" and "options" not in stored
+    assert RunConfig.model_validate(stored).options == {}  # the default: resumes without --opt
+    assert RunConfig.model_validate({**stored, "cpu": "fx2n"}).options == {"cpu": "fx2n"}

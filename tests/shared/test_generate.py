@@ -44,7 +44,7 @@ def test_repair_feeds_back_the_failing_test_and_keeps_every_round(tmp_path):
     first, second = out["attempts"]
     assert first["check"]["is_valid"] and not first["simulation"]["passed"]
     feedback = second["messages"][-1]["content"]
-    assert "behavioural test fails" in feedback and "Y0 should be 0 but is 1" in feedback
+    assert "behavioural test fails" in feedback and "Y0 expected 0, got 1" in feedback
     assert second["simulation"]["passed"]
 
 
