@@ -232,7 +232,7 @@ def simulate(
     given = _options(opt, cpu)
     languages.check_options([language], given)
     source = read_source(file, encoding=encoding, max_bytes=max_bytes)
-    factory = language.simulator(source, **languages.options_for(language, given))
+    factory = languages.simulator(language, source, given, chosen.entry)
     recorder = None
     if trace or plot:
         names = ([s.strip() for s in signals.split(",") if s.strip()] if signals else

@@ -172,6 +172,14 @@ def options_for(language: Language, given: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
+def simulator(language: Language, source: str, options: Mapping[str, str],
+              entry: str | None = None) -> Callable[[], Machine]:
+    """The language's simulator for `source` with its options, running the task's `entry` POU
+    when the task names one (FORMATS.md §1; a language without POUs, FX, ignores it)."""
+    return language.simulator(source, **options_for(language, options),
+                              **({"entry": entry} if entry else {}))
+
+
 def shown_options(language: Language, options: Mapping[str, str]) -> list[str]:
     """The option values a verdict line names (FX: the CPU model), as the language shows them."""
     return [o.shown(options.get(o.name, o.default)) for o in language.options if o.shown]

@@ -33,7 +33,7 @@ def simulate_task(source: str, task: Task, options: Mapping[str, str] = {},
     """Run a task's tests on `source` (raises PlcPilotError if the program cannot run).
     `options` are the languages' (`--opt`); each language takes the ones it declares."""
     language = languages.get(task.language)
-    factory = language.simulator(source, **languages.options_for(language, options))
+    factory = languages.simulator(language, source, options, task.entry)
     return run_tests(factory, task.tests, task=task.id, **bounds)
 
 

@@ -230,8 +230,9 @@ def generate(request: str, settings: Settings = Settings(), *, task: Task | None
             say(now(f"simulating {len(task.tests)} tests"))
             t0 = time.perf_counter()
             try:
-                attempt.simulation = run_tests(language.simulator(program, **options),
-                                               task.tests, task=task.id)
+                attempt.simulation = run_tests(
+                    languages.simulator(language, program, options, task.entry),
+                    task.tests, task=task.id)
             except PlcPilotError as e:
                 attempt.simulation_error = str(e)
             timings["simulate_s"] += time.perf_counter() - t0
