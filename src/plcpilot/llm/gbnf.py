@@ -31,7 +31,8 @@ def _char(code: int) -> str:
 
 def _class_char(code: int) -> str:
     ch = chr(code)
-    return {"\n": "\\n", "]": "\\]", "\\": "\\\\", "-": "\\-", "^": "\\^"}.get(ch, ch)
+    # llama.cpp knows no `\-` or `\^` escape: those two go as hex
+    return {"\n": "\\n", "]": "\\]", "\\": "\\\\", "-": "\\x2D", "^": "\\x5E"}.get(ch, ch)
 
 
 def _regex(items) -> str:
@@ -40,6 +41,8 @@ def _regex(items) -> str:
     for op, arg in items:
         if op is C.LITERAL:
             out.append(f'"{_char(arg)}"')
+        elif op is C.NOT_LITERAL:
+            out.append(f"[^{_class_char(arg)}]")
         elif op is C.IN:
             body, negate = "", ""
             for cop, carg in arg:
@@ -94,14 +97,21 @@ _RANGE = re.compile(r"~(\d+)\.\.\d+")
 
 def lark_to_gbnf(grammar: str, start: str = "start") -> str:
     """GBNF for a Lark grammar. Bounded repetitions (`x~0..n`) become `*`/`+`: Python's Lark
-    would expand them into thousands of rules (the bound is lost on GBNF servers)."""
+    would expand them into thousands of rules (the bound is lost on GBNF servers). `%ignore`d
+    terminals (whitespace, comments) may come before and after every terminal; GBNF has no
+    lexer, so unlike Lark it does not make two words that touch one word (`IFx` may be read
+    as `IF x`)."""
     grammar = _RANGE.sub(lambda m: "*" if m.group(1) == "0" else "+", grammar)
     parsed = lark.Lark(grammar, parser="earley", start=start)
+    ignored = [_name(name, True) for name in parsed.ignore_tokens]
+    after = " ignored" if ignored else ""
     rules: dict[str, list[list[str]]] = {}
     for rule in parsed.rules:
-        seq = [_name(s.name, s.is_term) for s in rule.expansion]
+        seq = [_name(s.name, s.is_term) + (after if s.is_term else "") for s in rule.expansion]
         rules.setdefault(_name(rule.origin.name), []).append(seq)
-    lines = [f"root ::= {_name(start)}"]
+    lines = [f"root ::= {'ignored ' if ignored else ''}{_name(start)}"]
+    if ignored:
+        lines.append(f"ignored ::= ({' | '.join(ignored)})*")
     lines += [f"{name} ::= {_alternatives(name, alts)}" for name, alts in rules.items()]
     for t in parsed.terminals:
         if isinstance(t.pattern, lark.lexer.PatternStr):

@@ -1,8 +1,9 @@
-"""IEC 61131-3 Structured Text: parse -> check -> simulate (-> grammar, when it lands).
+"""IEC 61131-3 Structured Text: parse -> check -> simulate -> grammar.
 
 The language object the registry loads (entry point `st` in pyproject.toml). Parser:
 tree-sitter (plcpilot.st.parser); checker: plcpilot.st.checker; interpreter: closures compiled
-once per program (plcpilot.st.interpreter), one scan per call as FORMATS.md §1 describes.
+once per program (plcpilot.st.interpreter), one scan per call as FORMATS.md §1 describes;
+decoding grammar: plcpilot.st.grammar, measured against the parser in tests/st.
 """
 
 from __future__ import annotations
@@ -60,14 +61,24 @@ class StLanguage:
         return compile_unit(parsed.unit, entry)
 
     def constraint(self, backend, **_):
-        raise PlcPilotError("st has no decoding grammar yet: generate Structured Text with "
-                            "--no-grammar")
+        """The Lark grammar of plcpilot.st.grammar (llguidance in process, GBNF over HTTP)."""
+        from plcpilot.llm.base import choose
+        from plcpilot.st.grammar import lark_grammar
+
+        return choose(backend, {"lark": lark_grammar})
 
     def close_truncated(self, source: str, **_) -> str | None:
-        return None
+        from plcpilot.st.closing import close_truncated
+
+        return close_truncated(source)
 
     def reads_as_code(self, line: str) -> bool:
         return bool(_CODE_LINE.search(line))
+
+    def mutants(self, source: str) -> list[tuple[str, str]]:
+        from plcpilot.st.mutate import mutants
+
+        return mutants(source)
 
 
 language = StLanguage()
