@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from plcpilot import __version__, languages
 from plcpilot.cli_agent import agent_app
@@ -438,7 +439,7 @@ def tasks_verify(
             if not v.passed:
                 out.print(styled(("FAIL", "red"), f" {v.id}"))
                 for p in v.problems[:show]:
-                    out.print(f"     {p}")
+                    out.print(styled(f"     {p}"))
             for note in v.notes:
                 out.print(styled(("not simulated", "yellow"), f" {v.id}: {note}"))
     raise typer.Exit(0 if all(v.passed for v in verdicts) else 1)
@@ -531,6 +532,56 @@ def bench_report(run_dir: Annotated[Path, typer.Argument(help="A bench run folde
     if not (run_dir / "config.json").is_file():
         raise PlcPilotError(f"{run_dir} is not a bench run folder (no config.json)")
     out.print(f"report: {write_report(run_dir, warn=warner(err))}")
+
+
+@tasks_app.command("properties")
+def tasks_properties(
+    program: Annotated[str, typer.Argument(help="ST program file, or - for standard input.")],
+    tests: Annotated[Path, typer.Option("--tests", help="Task file with the properties (e.g. "
+                                                        "from `tasks import agents4plc`).")],
+    task: Annotated[str | None, typer.Option("--task", help="Task id in the file.")] = None,
+    runs: Annotated[int, typer.Option("--runs", min=1, max=100_000, help="Input sequences.")
+                    ] = 200,
+    cycles: Annotated[int, typer.Option("--cycles", min=1, max=100_000, help="PLC cycles per "
+                                                                           "sequence.")] = 50,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the input sequences.")] = 0,
+    json_: JsonOpt = False, encoding: EncodingOpt = "utf-8",
+    max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+) -> None:
+    """Check a task's PLCverif-style properties on a program by simulation over generated input
+    sequences (random, boundary and held values): a counterexample refutes a property, no
+    counterexample is not a proof. Exit 0 none violated, 1 one violated, 2 unusable input."""
+    from plcpilot.spec import find_task, load_tasks
+    from plcpilot.st.properties import check_properties
+
+    chosen = find_task(load_tasks(tests), task)
+    source = read_source(program, encoding=encoding, max_bytes=max_bytes)
+    with Ticker(err, enabled=not json_) as ticker:
+        ticker.update(f"simulating {runs} runs of {cycles} cycles")
+        report = check_properties(chosen, source, runs=runs, cycles=cycles, seed=seed)
+    if json_:
+        print(report.model_dump_json(indent=2))
+    else:
+        table = Table(title=f"{chosen.id}: parses {report.parses}, type-checks "
+                            f"{report.type_checks}, {report.runs} runs x {report.cycles} cycles",
+                      header_style="bold")
+        for col in ("verdict", "pattern", "property"):
+            table.add_column(col)
+        for p in report.properties:
+            colour = {"violated": "red", "held": "green", "reached": "green"}.get(p.verdict, "")
+            table.add_row(Text(p.verdict, style=colour), Text(p.pattern),
+                          Text(p.description or "; ".join(p.expressions)))
+        out.print(table)
+        for p in report.properties:
+            if p.counterexample is not None:
+                c = p.counterexample
+                out.print(styled(("counterexample", "red"), f" to {p.pattern} "
+                                 f"({'; '.join(p.expressions)}): cycle {c.cycle} of "
+                                 f"{c.scan_ms} ms, inputs {c.inputs[-1]}, values {c.values}"))
+        for problem in report.problems:
+            out.print(styled(("problem", "yellow"), f" {problem}"))
+        out.print(styled(report.note))
+    raise typer.Exit(1 if any(p.verdict == "violated" for p in report.properties) else 0)
 
 
 @tasks_app.command("import")
