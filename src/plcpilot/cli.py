@@ -21,7 +21,7 @@ from plcpilot import __version__, languages
 from plcpilot.cli_agent import agent_app
 from plcpilot.console import Ticker, console, progress_bar, rule, styled, warner
 from plcpilot.diagnostics import CheckReport
-from plcpilot.errors import PlcPilotError
+from plcpilot.errors import PlcPilotError, optional_import
 from plcpilot.sources import DEFAULT_MAX_BYTES, read_source, writable, write_atomic
 from plcpilot.spec import SimulationReport
 
@@ -545,30 +545,44 @@ def tasks_properties(
     cycles: Annotated[int, typer.Option("--cycles", min=1, max=100_000, help="PLC cycles per "
                                                                            "sequence.")] = 50,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the input sequences.")] = 0,
+    bmc: Annotated[int | None, typer.Option("--bmc", min=1, max=200, help="Instead of simulating, "
+                                            "check every input sequence of up to this many "
+                                            "cycles with z3 (bounded model checking).")] = None,
     json_: JsonOpt = False, encoding: EncodingOpt = "utf-8",
     max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
 ) -> None:
     """Check a task's PLCverif-style properties on a program by simulation over generated input
-    sequences (random, boundary and held values): a counterexample refutes a property, no
-    counterexample is not a proof. Exit 0 none violated, 1 one violated, 2 unusable input."""
+    sequences (random, boundary and held values; no counterexample is not a proof), or with
+    --bmc K by z3 over every input sequence of up to K cycles (a proof bounded by K). A
+    counterexample refutes a property. Exit 0 none violated, 1 one violated, 2 unusable input."""
     from plcpilot.spec import find_task, load_tasks
     from plcpilot.st.properties import check_properties
 
     chosen = find_task(load_tasks(tests), task)
     source = read_source(program, encoding=encoding, max_bytes=max_bytes)
     with Ticker(err, enabled=not json_) as ticker:
-        ticker.update(f"simulating {runs} runs of {cycles} cycles")
-        report = check_properties(chosen, source, runs=runs, cycles=cycles, seed=seed)
+        if bmc is None:
+            ticker.update(f"simulating {runs} runs of {cycles} cycles")
+            report = check_properties(chosen, source, runs=runs, cycles=cycles, seed=seed)
+        else:
+            optional_import("z3", "bounded model checking", "verify", "z3-solver")
+            from plcpilot.st.bmc import bmc_properties
+
+            ticker.update(f"bounded model checking, {bmc} cycles")
+            report = bmc_properties(chosen, source, k=bmc)
+    how = (f"{report.runs} runs x {report.cycles} cycles" if bmc is None
+           else f"every input sequence of up to {bmc} cycles (z3)")
     if json_:
         print(report.model_dump_json(indent=2))
     else:
         table = Table(title=f"{chosen.id}: parses {report.parses}, type-checks "
-                            f"{report.type_checks}, {report.runs} runs x {report.cycles} cycles",
+                            f"{report.type_checks}, {how}",
                       header_style="bold")
         for col in ("verdict", "pattern", "property"):
             table.add_column(col)
         for p in report.properties:
-            colour = {"violated": "red", "held": "green", "reached": "green"}.get(p.verdict, "")
+            colour = {"violated": "red", "held": "green", "reached": "green", "proved": "green",
+                      "unknown": "yellow", "not feasible": "yellow"}.get(p.verdict, "")
             table.add_row(Text(p.verdict, style=colour), Text(p.pattern),
                           Text(p.description or "; ".join(p.expressions)))
         out.print(table)

@@ -280,3 +280,9 @@ def test_the_cli_checks_properties_and_exits_1_on_a_counterexample(tmp_path):
     assert {p["verdict"] for p in json.loads(r.stdout)["properties"]} == {"held"}
     r = cli(*args[:2], bad, *args[2:])
     assert r.returncode == 1 and b"counterexample" in r.stdout and b"not a proof" in r.stdout
+    pytest.importorskip("z3")
+    r = cli(*args[:2], good, *args[2:], "--bmc", "5", "--json")
+    assert r.returncode == 0, r.stderr
+    assert {p["verdict"] for p in json.loads(r.stdout)["properties"]} == {"proved"}
+    r = cli(*args[:2], bad, *args[2:], "--bmc", "5")
+    assert r.returncode == 1 and b"counterexample" in r.stdout and b"up to 5 cycles" in r.stdout

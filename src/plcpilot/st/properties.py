@@ -41,7 +41,10 @@ from plcpilot.st.runtypes import BoolType, EnumType, IntType, RealType, TimeType
 
 NOT_A_PROOF = ("held means no run of the simulation broke the property; it is not a proof "
                "(a model checker such as PLCverif proves it over every input sequence)")
-Verdict = Literal["held", "violated", "reached", "not reached", "unsupported", "not applicable"]
+# proved / unknown / not feasible: st.bmc's verdicts (a bounded proof, a solver timeout, a program
+# the encoder does not cover)
+Verdict = Literal["held", "violated", "reached", "not reached", "unsupported", "not applicable",
+                  "proved", "unknown", "not feasible"]
 # scan times the runs take in turn: a 5 h timer expires within 50 cycles only at the longest
 SCAN_MS = (10, 100, 1_000, 60_000, 3_600_000)
 STYLES = ("random", "boundary", "held")
@@ -53,41 +56,49 @@ MAX_HOLD = 10  # cycles a held input keeps its value, at most
 Conditions = list[bool]  # one per pattern parameter, in parameter order
 
 
+When = Literal["before", "start", "end"]
+Term = tuple[When, int, bool]  # (when, parameter index, the value that breaks the property)
+
+
 @dataclass(frozen=True)
 class Pattern:
-    """One PLCverif pattern. `broken(before, start, end)` gets the parameters' values at the end
-    of the previous cycle (None in the first), at the start of this cycle (inputs written,
-    before the call) and at its end; for a reachability pattern it says the goal is reached.
-    `why` is set for a pattern simulation cannot decide."""
+    """One PLCverif pattern. `breaks` is the conjunction that breaks it (for a reachability
+    pattern: reaches the goal), over the parameters' values at the end of the previous cycle
+    ("before"; never true in the first), at the start of this cycle (inputs written, before
+    the call) and at its end. A conjunction of terms rather than a function, so the simulation
+    evaluates it on booleans and st.bmc builds the same condition as a formula. `why` is set
+    for a pattern neither can decide."""
 
     params: int
     meaning: str
-    broken: Callable[[Conditions | None, Conditions, Conditions], bool] | None = None
+    breaks: tuple[Term, ...] = ()
     reach: bool = False
     why: str | None = None
+
+    def broken(self, before: Conditions | None, start: Conditions, end: Conditions) -> bool:
+        at = {"before": before, "start": start, "end": end}
+        return all(at[when] is not None and at[when][i] == value
+                   for when, i, value in self.breaks)
 
 
 PATTERNS: dict[str, Pattern] = {
     "pattern-implication": Pattern(
         2, "if {1} is true at the end of a cycle, {2} is true at the end of the same cycle",
-        lambda before, start, end: end[0] and not end[1]),
+        (("end", 0, True), ("end", 1, False))),
     "pattern-invariant": Pattern(
-        1, "{1} is true at the end of every cycle",
-        lambda before, start, end: not end[0]),
+        1, "{1} is true at the end of every cycle", (("end", 0, False),)),
     "pattern-forbidden": Pattern(
-        1, "{1} is never true at the end of a cycle",
-        lambda before, start, end: end[0]),
+        1, "{1} is never true at the end of a cycle", (("end", 0, True),)),
     "pattern-statechange-duringcycle": Pattern(
         2, "if {1} is true at the beginning of a cycle (inputs read, before the call), {2} is "
            "true at the end of the same cycle",
-        lambda before, start, end: start[0] and not end[1]),
+        (("start", 0, True), ("end", 1, False))),
     "pattern-statechange-betweencycles": Pattern(
         3, "if {1} is true at the end of cycle N and {2} at the end of cycle N+1, {3} is true "
            "at the end of cycle N+1",
-        lambda before, start, end: before is not None and before[0] and end[1] and not end[2]),
+        (("before", 0, True), ("end", 1, True), ("end", 2, False))),
     "pattern-reachability": Pattern(
-        1, "{1} can be true at the end of a cycle",
-        lambda before, start, end: end[0], reach=True),
+        1, "{1} can be true at the end of a cycle", (("end", 0, True),), reach=True),
     "pattern-repeatability": Pattern(
         1, "from any reachable state, {1} can again be true at the end of a cycle",
         why="a branching-time property (from every state {1} stays reachable): finite runs "
@@ -216,7 +227,7 @@ def _constants(node: Any) -> list[float]:
             if lit.kind in ("integer", "real", "time") and lit.value is not None]
 
 
-def _instrumented(source: str) -> tuple[str, list[str]]:
+def instrumented_source(source: str) -> tuple[str, list[str]]:
     """The source with each `//#ASSERT expr` (or `(*#ASSERT expr*)`) comment made a statement
     that records the assertion's number in a global when it fails, on the comment's own line
     (line numbers stay); and the assertions' texts. PLCverif checks an assertion where it
@@ -402,24 +413,12 @@ def check_properties(task: Task, source: str, runs: int = 200, cycles: int = 50,
     `cycles` scans on seeded input sequences, judging every property of the task after each
     scan. Deterministic for a seed; stops early once every property is decided, and after
     `max_seconds` (the report's `runs` says how many ran)."""
-    entry = interface_pou(task)
-    report = PropertyReport(task=task.id, entry=entry, parses=False, type_checks=False, runs=0,
-                            cycles=cycles, seed=seed)
-    try:
-        parsed = parse(source)
-    except PlcPilotError as e:
-        report.problems.append(str(e))
+    report = PropertyReport(task=task.id, entry=interface_pou(task), parses=False,
+                            type_checks=False, runs=0, cycles=cycles, seed=seed)
+    checked = checked_source(source, report)
+    if checked is None:
         return report
-    report.parses = parsed.ok
-    checked = check_parsed(parsed, source)
-    report.type_checks = checked.is_valid
-    report.problems += [f"line {e.line}: {e.code}: {e.message}" for e in checked.errors]
-    if not checked.is_valid:
-        return report
-    if entry is not None and not any(p.name.upper() == entry.upper() for p in parsed.unit.pous):
-        report.problems.append(f"the program has no POU {entry} (the task's interface); "
-                               "running its default POU")
-        entry = None
+    parsed, entry = checked
     try:
         new_machine, unit, assertions = _runnable(parsed, source, entry, report.problems)
         machine = new_machine()
@@ -450,11 +449,34 @@ def check_properties(task: Task, source: str, runs: int = 200, cycles: int = 50,
     return report
 
 
+def checked_source(source: str, report: PropertyReport) -> tuple[Parsed, str | None] | None:
+    """The source parsed and checked, and the POU to run (the report's entry, None for the
+    default POU when the program lacks it, a problem noted); None when it does not check.
+    Fills the report's parses, type_checks and problems; shared with st.bmc."""
+    try:
+        parsed = parse(source)
+    except PlcPilotError as e:
+        report.problems.append(str(e))
+        return None
+    report.parses = parsed.ok
+    checked = check_parsed(parsed, source)
+    report.type_checks = checked.is_valid
+    report.problems += [f"line {e.line}: {e.code}: {e.message}" for e in checked.errors]
+    if not checked.is_valid:
+        return None
+    entry = report.entry
+    if entry is not None and not any(p.name.upper() == entry.upper() for p in parsed.unit.pous):
+        report.problems.append(f"the program has no POU {entry} (the task's interface); "
+                               "running its default POU")
+        entry = None
+    return parsed, entry
+
+
 def _runnable(parsed: Parsed, source: str, entry: str | None, problems: list[str]
               ) -> tuple[Callable[[], StMachine], ast.CompilationUnit, list[str] | None]:
     """The machines to run, their unit and the assertion texts: the program with its //#ASSERT
     comments made statements, else (a problem noted, the assertions None) as written."""
-    instrumented, assertions = _instrumented(source)
+    instrumented, assertions = instrumented_source(source)
     if assertions:
         again = parse(instrumented)
         try:
