@@ -7,7 +7,8 @@ Tiers (each 0..1; overall is their mean; `is_valid` iff there is no error):
 - syntactic: the share of POUs that parse without a syntax diagnostic (a file of TYPEs and
   globals only: 1 without syntax diagnostics, else 0);
 - semantic: the share of the checker's rules (its codes, `codes.CHECK_CODES`) with no finding,
-  warnings included, as the FX checker counts its double-coil warning.
+  warnings included, as the FX checker counts its double-coil warning; 0 when no POU parses
+  (nothing was checked, so a clean score would be vacuous).
 
 A POU with syntax errors is still checked as far as its AST goes (best effort: findings on a
 line that has a syntax diagnostic are dropped as knock-on effects), and the other POUs are
@@ -264,6 +265,8 @@ def _tiers(parsed: Parsed, text: str, codes: set[str]) -> dict[str, float]:
     else:
         syntactic = float(not parsed.diagnostics and "no-code" not in codes)
     semantic = sum(c not in codes for c in CHECK_CODES) / len(CHECK_CODES)
+    if not syntactic:  # no POU could be checked: a clean semantic tier would be vacuous
+        semantic = 0.0
     return {
         "lexical": round(1 - len(spoiled.intersection(filled)) / len(filled), 3)
         if filled else 0.0,
