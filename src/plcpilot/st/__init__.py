@@ -14,10 +14,11 @@ from plcpilot.diagnostics import CheckReport, Diagnostic
 from plcpilot.errors import PlcPilotError
 from plcpilot.st.codes import CODES
 
-# a line of ST code rather than prose: it ends a statement or declaration, or is a keyword line
+# a line of ST code rather than prose: it ends a statement or declaration, is a keyword line, or
+# a comment (a header comment is part of the program, not a preamble before it)
 _CODE_LINE = re.compile(
-    r";\s*(\(\*.*\*\)|//.*)?$|^\s*(END_\w+|VAR\w*|PROGRAM|FUNCTION(_BLOCK)?|TYPE|IF|ELSIF|ELSE|"
-    r"CASE|FOR|WHILE|REPEAT|UNTIL|THEN|DO|STRUCT)\b", re.I)
+    r";\s*(\(\*.*\*\)|//.*)?$|^\s*(\(\*|//)|^\s*(END_\w+|VAR\w*|PROGRAM|FUNCTION(_BLOCK)?|TYPE|"
+    r"IF|ELSIF|ELSE|CASE|FOR|WHILE|REPEAT|UNTIL|THEN|DO|STRUCT)\b", re.I)
 
 
 class StLanguage:
