@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from plcpilot.st import ast
 from plcpilot.st.checker import check_parsed
+from plcpilot.st.compile_expr import text_of
 from plcpilot.st.parser import parse
 
 # operator -> (its replacement, a pattern finding it as written between its two operands)
@@ -87,7 +88,7 @@ def _edits(unit: ast.CompilationUnit, source: str, offsets: list[int]) -> Iterat
         elif isinstance(node, ast.Assign):
             end = _statement_end(source, at(node.value))
             if end is not None:
-                yield at(node), end, ";", f"{where}: delete assignment to {_name(node.target)}"
+                yield at(node), end, ";", f"{where}: delete assignment to {text_of(node.target)}"
         elif (isinstance(node, ast.If) and len(node.branches) == 1
               and node.else_body is not None):
             swap = _swapped_branches(source, at(node.branches[0].condition))
@@ -161,13 +162,3 @@ def _swapped_branches(source: str, condition: int) -> tuple[int, int, str] | Non
         elif depth == 0:
             else_at = m
     return None
-
-
-def _name(target: ast.Expr) -> str:
-    if isinstance(target, ast.Name):
-        return target.name
-    if isinstance(target, ast.Member):
-        return f"{_name(target.object)}.{target.member}"
-    if isinstance(target, ast.Index):
-        return f"{_name(target.object)}[]"
-    return "a target"
