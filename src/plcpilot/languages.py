@@ -9,8 +9,8 @@ Built-ins and third-party packages register the same way: an object exposed in t
 Pipelines (generate, bench, server) reach languages only through `get()`.
 
 Beyond the faces, a language may offer capabilities that callers discover with `isinstance` on
-the small protocols below (`Mutants` today; property verification and conversion join the same
-way), so a command over a language without one says so instead of failing on an import.
+the small protocols below (`Mutants`, `Properties`; conversion joins the same way), so a command
+over a language without one says so instead of failing on an import.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from plcpilot.errors import PlcPilotError
 if TYPE_CHECKING:
     from plcpilot.diagnostics import CheckReport, Code
     from plcpilot.llm.base import Backend, Constraint
-    from plcpilot.spec import Machine
+    from plcpilot.spec import Machine, Task
 
 # what a command assumes when neither a file ending, a task nor --lang names a language
 DEFAULT = "fx-il"
@@ -91,6 +91,16 @@ class Mutants(Protocol):
 
     def mutants(self, source: str) -> list[tuple[str, str]]:
         """(description, mutated source) pairs, deterministic."""
+
+
+@runtime_checkable
+class Properties(Protocol):
+    """Capability: check a task's properties (Agents4PLC's PLCverif requirements, which stand
+    in for tests) on a program."""
+
+    def check_properties(self, task: Task, source: str, *, bmc: int = 0) -> list:
+        """Reports (plcpilot.st.properties.PropertyReport) by simulation over generated input
+        sequences and, with bmc = k > 0, by bounded model checking over k cycles."""
 
 
 _REGISTRY: dict[str, Language] = {}

@@ -107,9 +107,14 @@ def _json_int(text: str) -> int:
 
 
 def read_task_file(path: Path) -> list[Any]:
-    """The records of one task file: a YAML or JSON list, or JSONL (one record per line)."""
-    text = _read(path, MAX_YAML_BYTES if _is_yaml(path) else MAX_JSON_BYTES)
+    """The records of one task file: a YAML or JSON list, JSONL (one record per line), or an
+    Agents4PLC benchmark file (plcpilot.importers)."""
+    text = read_text(path, MAX_YAML_BYTES if _is_yaml(path) else MAX_JSON_BYTES)
     if path.suffix == ".jsonl":
+        from plcpilot.importers import import_agents4plc, recognise
+
+        if recognise(path, text):  # a third-party benchmark's own file, read as it is
+            return [t.model_dump(exclude_none=True) for t in import_agents4plc(path, text)]
         return [_json(line, f"{path}: line {n}") for n, line in enumerate(text.split("\n"), 1)
                 if line.strip()]
     data = _yaml(text, path) if _is_yaml(path) else _json(text, str(path))
@@ -124,7 +129,7 @@ def _is_yaml(path: Path) -> bool:
     return path.suffix not in (".json", ".jsonl")
 
 
-def _read(path: Path, limit: int) -> str:
+def read_text(path: Path, limit: int) -> str:
     try:
         with open(path, "rb") as f:  # read at most one byte over: /dev/zero is a path too
             data = f.read(limit + 1)

@@ -15,11 +15,11 @@ import pytest
 import yaml
 
 from conftest import ROOT, cli
-from plcpilot.bench.importers import import_agents4plc
 from plcpilot.bench.report import summarize, write_report
 from plcpilot.bench.runner import RunConfig, load_samples, run
 from plcpilot.bench.stats import pass_at_k, wilcoxon_greater, wilson
 from plcpilot.errors import PlcPilotError
+from plcpilot.importers import import_agents4plc
 from plcpilot.paths import shipped_tasks
 from plcpilot.plant import bench as agent_bench
 from plcpilot.runfolder import locked

@@ -10,11 +10,14 @@ import json
 import re
 
 import pytest
+from test_language_neutral import FixedScores, WordEmbedder
 
 from conftest import CORPUS as SHARED_CORPUS
-from conftest import cli
-from plcpilot.bench.importers import import_agents4plc
+from conftest import ROOT, cli
+from plcpilot.bench.runner import read_samples, run
 from plcpilot.errors import PlcPilotError
+from plcpilot.importers import import_agents4plc
+from plcpilot.retrieval.index import ExemplarIndex
 from plcpilot.spec import Task
 from plcpilot.st import language
 from plcpilot.st.interpreter import compile_unit
@@ -286,3 +289,65 @@ def test_the_cli_checks_properties_and_exits_1_on_a_counterexample(tmp_path):
     assert {p["verdict"] for p in json.loads(r.stdout)["properties"]} == {"proved"}
     r = cli(*args[:2], bad, *args[2:], "--bmc", "5")
     assert r.returncode == 1 and b"counterexample" in r.stdout and b"up to 5 cycles" in r.stdout
+
+
+# ---- the Agents4PLC benchmark run: `bench run` on the benchmark's own file -----------------
+
+def test_bench_reports_syntax_and_verification_pass_on_agents4plc_files(tmp_path):
+    """The benchmark's file as it is (pretty-printed objects), one task, two samples: a wrong
+    answer, then a right one."""
+    out = tmp_path / "run"
+    r = cli("bench", "run", "--tasks", _one_task(tmp_path, "v1-E-12"), "--model",
+            _replies(tmp_path, MAX_WRONG, MAX_OK), "--mode", "llm-only", "--samples", "2",
+            "--bmc", "5", "--out", out)
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    wrong, right = read_samples(out)
+    assert wrong["compiles"] and not wrong["verification_passed"]
+    assert wrong["properties"]["simulation"]["violated"] >= 1
+    assert wrong["properties"]["bmc"]["violated"] >= 1
+    assert right["verification_passed"] and "violated" not in right["properties"]["bmc"]
+    report = (out / "report.md").read_text()
+    assert "## Properties (Agents4PLC's metrics)" in report
+    assert "| llm-only | 2 | 100.0 % [34.2, 100.0] | 50.0 % [9.5, 90.5] |" in report
+    assert "| v1-E-12 | ✗ " in report  # the first sample's verdict
+
+
+def test_tasks_without_references_retrieve_from_the_examples(tmp_path):
+    """Agents4PLC has no reference programs: retrieval draws on --examples (never run)."""
+    pools = []
+
+    def index_for(tasks):
+        pools.append(tasks)
+        return ExemplarIndex(tasks, WordEmbedder(), root=tmp_path / "index")
+
+    out = tmp_path / "run"
+    run([_one_task(tmp_path, "v1-E-12")], [_replies(tmp_path, MAX_OK)], ["rag"], out,
+        examples=[ROOT / "data" / "tasks" / "st"], scorer=FixedScores(), index_for=index_for)
+    (sample,) = read_samples(out)
+    assert len(pools[0]) == 1 + 100  # the task itself (no reference: not indexed) + ours
+    assert sample["exemplars"] and all(e.startswith("st-") for e in sample["exemplars"])
+    assert sample["verification_passed"] and json.loads(
+        (out / "config.json").read_text())["examples"] == [str(ROOT / "data" / "tasks" / "st")]
+
+
+def _one_task(tmp_path, task_id):
+    """One Agents4PLC task in the benchmark's own file format."""
+    objects = [o for o in _objects_of(CORPUS / "benchmark_v1_easy.jsonl") if o["id"] == task_id]
+    path = tmp_path / "benchmark_v1_easy.jsonl"
+    path.write_text("\n".join(json.dumps(o, indent=4) for o in objects))
+    return path
+
+
+def _replies(tmp_path, *replies):
+    path = tmp_path / "replies.json"
+    path.write_text(json.dumps(list(replies)))
+    return f"scripted:{path}"
+
+
+def _objects_of(path):
+    decoder, text, out, i = json.JSONDecoder(), path.read_text().strip(), [], 0
+    while i < len(text):
+        obj, i = decoder.raw_decode(text, i)
+        out.append(obj)
+        i = len(text) - len(text[i:].lstrip())
+    return out

@@ -125,8 +125,10 @@ def summarize(out: Path, warn: Callable[[str], None] | None = None) -> dict:
                          "at_budget": _share(rs, "length"), "loop_cut": _share(rs, "loop"),
                          "closed": _rate(rs, "closed_truncated")["rate"]},
             "per_category": {c: {"n": len(v), "valid": _rate(v, "is_valid")["rate"],
-                                 "behaviour": _rate(v, "behaviour_passed")["rate"]}
+                                 "behaviour": _rate(v, "behaviour_passed")["rate"],
+                                 "verification": _rate(v, "verification_passed")["rate"]}
                              for c, v in sorted(cats.items())},
+            **_property_summary(rs),
         })
     for model in config.models:
         present = _order({m for (mo, m) in groups if mo == model})
@@ -141,6 +143,78 @@ def summarize(out: Path, warn: Callable[[str], None] | None = None) -> dict:
                                             "metric": metric, **test})
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary
+
+
+def _property_summary(records: list[dict]) -> dict:
+    """Agents4PLC's metrics for tasks with properties: syntax pass (parses and type-checks)
+    and verification pass, with every verdict counted per method; {} for a run without them."""
+    mine = [r for r in records if r.get("verification_passed") is not None]
+    if not mine:
+        return {}
+    verdicts: dict[str, Counter] = defaultdict(Counter)
+    for r in mine:
+        for how, counts in (r.get("properties") or {}).items():
+            verdicts[how].update(counts)
+    return {"properties": {"n": len(mine), "compiles": _rate(mine, "compiles"),
+                           "verification": _rate(mine, "verification_passed"),
+                           "verdicts": {how: dict(c) for how, c in verdicts.items()}}}
+
+
+def _property_lines(s: dict, records: list[dict]) -> list[str]:
+    """The report's section on properties: totals per model and mode, then every task."""
+    groups = [g for g in s["groups"] if "properties" in g]
+    if not groups:
+        return []
+    lines = ["## Properties (Agents4PLC's metrics)", "",
+             "Syntax pass: the program parses and type-checks. Verification pass: no property "
+             "violated and at least one confirmed: never broken in simulation over generated "
+             "input sequences (`held`, evidence, not a proof), proved by z3 up to k cycles, or "
+             "a reachability goal reached; a goal `not reached` fails. Liveness properties "
+             "(`unsupported`) count neither way.", "",
+             "| model | mode | n | syntax pass | verification pass | verdicts (simulation) | "
+             "verdicts (BMC) |", "|---|---|---:|---|---|---|---|"]
+    for g in groups:
+        p = g["properties"]
+        shown = {how: ", ".join(f"{v} {n}" for v, n in sorted(p["verdicts"].get(how, {}).items()))
+                 or "–" for how in ("simulation", "bmc")}
+        lines.append(f"| {g['model']} | {g['mode']} | {p['n']} | {_pct(p['compiles'])} | "
+                     f"{_pct(p['verification'])} | {shown['simulation']} | {shown['bmc']} |")
+    cats = sorted({c for g in groups for c in g["per_category"]})
+    lines += ["", "Verification pass per category:", "",
+              "| model | mode | " + " | ".join(cats) + " |", "|---|---|" + "---:|" * len(cats)]
+    for g in groups:
+        cells = [f"{100 * g['per_category'][c]['verification']:.0f} %"
+                 if c in g["per_category"] else "–" for c in cats]
+        lines.append(f"| {g['model']} | {g['mode']} | " + " | ".join(cells) + " |")
+    columns = [(g["model"], g["mode"]) for g in groups]
+    by_task: dict[str, dict] = defaultdict(dict)
+    for r in records:
+        if r.get("verification_passed") is not None and r["sample"] == 0:
+            by_task[r["task_id"]][(r["model"], r["mode"])] = r
+    lines += ["", "Per task (first sample): ✓ verified, ✗ not, with the simulation's verdicts "
+                  "(h held, v violated, r reached, n not reached, u unsupported or not "
+                  "applicable); `syntax` when the program does not parse and type-check.", "",
+              "| task | " + " | ".join(f"{mo} {m}" for mo, m in columns) + " |",
+              "|---|" + "---|" * len(columns)]
+    for task, cells in by_task.items():
+        lines.append(f"| {task} | " + " | ".join(_task_cell(cells.get(c)) for c in columns) + " |")
+    return lines + [""]
+
+
+_SHORT = {"held": "h", "violated": "v", "reached": "r", "not reached": "n",
+          "unsupported": "u", "not applicable": "u"}
+
+
+def _task_cell(r: dict | None) -> str:
+    if r is None:
+        return "–"
+    if not r.get("compiles"):
+        return "✗ syntax"
+    counts: Counter = Counter()
+    for verdict, n in (r.get("properties") or {}).get("simulation", {}).items():
+        counts[_SHORT.get(verdict, verdict)] += n
+    shown = " ".join(f"{n}{v}" for v, n in sorted(counts.items()))
+    return ("✓ " if r["verification_passed"] else "✗ ") + shown
 
 
 def _num(v) -> float | None:
@@ -229,7 +303,8 @@ def write_report(out: Path, warn: Callable[[str], None] | None = None) -> Path:
         cells = [f"{100 * g['per_category'][c]['behaviour']:.0f} %" if c in g["per_category"]
                  else "–" for c in cats]
         lines.append(f"| {g['model']} | {g['mode']} | " + " | ".join(cells) + " |")
-    lines += ["", "## Paired one-sided Wilcoxon signed-rank tests between modes", "",
+    lines += ["", *_property_lines(s, load_samples(out).records)]
+    lines += ["## Paired one-sided Wilcoxon signed-rank tests between modes", "",
               "| model | H1: mode | > mode | metric | pairs | non-zero | W | p |",
               "|---|---|---|---|---:|---:|---:|---:|"]
     for w in s["wilcoxon"]:

@@ -16,6 +16,8 @@ import hashlib
 import json
 import os
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -49,6 +51,10 @@ class RunConfig(BaseModel):
     stop_counts: int = 0
     k: int = 3
     options: dict[str, str] = Field(default_factory=dict)  # --opt: each language takes its own
+    # task files whose references only serve retrieval (tasks without references, such as
+    # Agents4PLC's, retrieve from these); never run
+    examples: list[str] = Field(default_factory=list)
+    bmc: int = 0  # properties: also bounded model checking over this many cycles (0: simulation)
 
     @model_validator(mode="before")
     @classmethod
@@ -236,6 +242,8 @@ def run_job(job: Job, config: RunConfig, backend, index, scorer,
     except Exception as e:  # noqa: BLE001 - any model failure is an error sample, never a crash
         record["error"] = f"{type(e).__name__}: {e}"[:500]
         record["behaviour_passed"] = False if job.task.tests else None
+        if _has_properties(job.task, language):
+            record |= {"compiles": False, "verification_passed": False}
         return record
     finally:
         firsts.put(job, g)
@@ -261,7 +269,37 @@ def run_job(job: Job, config: RunConfig, backend, index, scorer,
         **{v: getattr(final.check, v, None) for v in language.verdicts},
     }
     record |= scorer.score(g.program, job.task.reference)
+    if _has_properties(job.task, language):
+        started = time.perf_counter()
+        record |= property_fields(language.check_properties(job.task, g.program, bmc=config.bmc))
+        record["properties_s"] = round(time.perf_counter() - started, 3)
     return record
+
+
+def _has_properties(task: Task, language) -> bool:
+    return bool(getattr(task, "properties", None)) and isinstance(language, languages.Properties)
+
+
+# Agents4PLC's verification pass, with our evidence: a property a simulation never broke
+# ("held"), that z3 proved up to k cycles, or a reachability goal reached. "not reached" fails
+# too: the program never got where the property says it can. Properties no finite run decides
+# (liveness, branching time: "unsupported") count neither way; the report lists them.
+_CONFIRMED = {"held", "proved", "reached"}
+_REFUTED = {"violated", "not reached"}
+
+
+def property_fields(reports: list) -> dict:
+    """A sample's property fields from the language's reports (simulation first, then BMC)."""
+    simulation = reports[0]
+    verdicts = {how: [p.verdict for p in r.properties]
+                for how, r in zip(("simulation", "bmc"), reports, strict=False)}
+    compiles = simulation.parses and simulation.type_checks
+    refuted = "violated" in verdicts.get("bmc", []) or any(
+        v in _REFUTED for v in verdicts["simulation"])
+    confirmed = any(v in _CONFIRMED for vs in verdicts.values() for v in vs)
+    return {"compiles": compiles, "verification_passed": compiles and confirmed and not refuted,
+            "properties": {how: dict(Counter(vs)) for how, vs in verdicts.items()},
+            "property_problems": simulation.problems[:3]}
 
 
 Progress = Callable[[dict], None]
@@ -270,7 +308,8 @@ Progress = Callable[[dict], None]
 def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path, *,
         samples: int = 1, temperature: float = 0.7, top_k: int = 40, max_tokens: int = 1024,
         stop_loops: int = 0, stop_counts: int = 0, k: int = 3, options: Mapping[str, str] = {},
-        every: int = 1, limit: int | None = None, concurrency: int = 4, scorer=None, index_for=None,
+        every: int = 1, limit: int | None = None, examples: list[Path] | list[str] = (),
+        bmc: int = 0, concurrency: int = 4, scorer=None, index_for=None,
         progress: Progress | None = None, total: Callable[[int, int], None] | None = None,
         warn: Callable[[str], None] | None = None) -> list[dict]:
     """Run what is not done yet; returns every sample of the run (old and new). `warn` hears
@@ -281,13 +320,15 @@ def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path,
     if unknown:
         raise PlcPilotError(f"unknown mode(s) {', '.join(unknown)}; one of {', '.join(MODES)}")
     pool, tasks = select_tasks(tasks_paths, every, limit)
+    pool += [t for p in examples for t in load_tasks(Path(p))]
     languages.check_options({t.language: languages.get(t.language) for t in tasks}.values(),
                             options)
     config = RunConfig(tasks=[str(p) for p in tasks_paths], every=every, limit=limit,
                        task_fingerprint=fingerprint(tasks),
                        models=models, modes=modes, samples=samples, temperature=temperature,
                        top_k=top_k, max_tokens=max_tokens, stop_loops=stop_loops,
-                       stop_counts=stop_counts, k=k, options=dict(options))
+                       stop_counts=stop_counts, k=k, options=dict(options),
+                       examples=[str(p) for p in examples], bmc=bmc)
     with locked(out):  # one run per folder: two would redo each other's samples
         have = prepare(out, config)
         if warn and (message := have.warning(out / "samples.jsonl")):

@@ -81,6 +81,17 @@ class StLanguage:
 
         return mutants(source)
 
+    def check_properties(self, task, source: str, *, bmc: int = 0) -> list:
+        """Simulation always; bounded model checking too when `bmc` (cycles) is set."""
+        from plcpilot.st.properties import check_properties
+
+        reports = [check_properties(task, source, max_seconds=20.0)]
+        if bmc:
+            from plcpilot.st.bmc import bmc_properties
+
+            reports.append(bmc_properties(task, source, k=bmc))
+        return reports
+
 
 language = StLanguage()
 __all__ = ["language"]

@@ -20,7 +20,20 @@ from typing import Any
 from plcpilot.errors import PlcPilotError
 from plcpilot.st import ast
 from plcpilot.st.program import Program
-from plcpilot.st.runtypes import ArrayType, EnumType, FbType, Layout, Slot, StructType, Type
+from plcpilot.st.runtypes import (
+    ArrayType,
+    BoolType,
+    EnumType,
+    FbType,
+    IntType,
+    Layout,
+    RealType,
+    Slot,
+    StringType,
+    StructType,
+    TimeType,
+    Type,
+)
 
 _PART = re.compile(r"\s*(?:\.\s*([A-Za-z_]\w*)|\[([^\]]*)\])")
 _HEAD = re.compile(r"\s*([A-Za-z_]\w*)")
@@ -115,6 +128,8 @@ class StMachine:
                 raise PlcPilotError(f"{name} is {t.text}: give one of "
                                     f"{', '.join(t.names.values())}, not {value!r}")
             value = t.values[value.upper()]
+        if not _fits(t, value):
+            raise PlcPilotError(f"{name} is {t.text}: {value!r} is not a value of that type")
         container[index] = t.store(value)
 
     def type_of(self, name: str) -> str | None:
@@ -186,6 +201,22 @@ class StMachine:
         close = difflib.get_close_matches(head, known, n=3)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         return PlcPilotError(f"{name}: {self.name} has no variable {head}.{hint}")
+
+
+# what a caller may write to a variable of each kind (tests' typed values arrive converted,
+# testvalues.py; this guards the Machine API itself): store() then fits it to the type
+_KINDS: dict[type, tuple[type, ...]] = {
+    IntType: (int,), TimeType: (int,), EnumType: (int,), BoolType: (bool, int),
+    RealType: (int, float), StringType: (str,)}
+
+
+def _fits(t: Type, value: Any) -> bool:
+    kinds = _KINDS.get(type(t))
+    if kinds is None:
+        return True
+    if isinstance(value, bool) and bool not in kinds:
+        return False
+    return isinstance(value, kinds) and (not isinstance(t, BoolType) or value in (0, 1))
 
 
 def _field(name: str, t: Type, field: str) -> Slot:
