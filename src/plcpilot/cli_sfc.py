@@ -85,3 +85,68 @@ def sfc_check(
             out.print(styled(("ok", "green"), f" {len(chart.steps)} steps, "
                              f"{len(chart.transitions)} transitions"))
     raise typer.Exit(0 if report.is_valid else 1)
+
+
+@sfc_app.command("verify")
+def sfc_verify(
+    file: FileArg, pou: PouOpt = None,
+    json_: Annotated[bool, typer.Option("--json", help="Check and safety reports as JSON.")
+                     ] = False,
+    exclusive: Annotated[list[str] | None, typer.Option(
+        "--exclusive", help="Two steps never active together, as A,B (repeatable).")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="bdd (symbolic, default) or explicit "
+                                                         "(breadth-first, the baseline).")
+                      ] = "bdd",
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, max=86_400, help="Seconds "
+                                           "before the answer is 'undecided'.")] = 10.0,
+    multiple_initial: Annotated[bool, typer.Option(
+        "--multiple-initial", help="Allow several initial steps (IEC does).")] = False,
+) -> None:
+    """The structural checks, then LLM4SFC's Safe-SFC criteria with conditions as free
+    choices: every step reachable, no token overflow, no deadlock, every parallel convergence
+    reachable, no simultaneous activation of --exclusive steps; a shortest counterexample for
+    each failure. Exit 0 valid and safe, 1 a check or criterion fails, 2 unusable input,
+    3 undecided within --timeout."""
+    import json
+
+    from plcpilot.cli import print_check
+    from plcpilot.errors import PlcPilotError
+    from plcpilot.sfc.checks import check_chart
+    from plcpilot.sfc.files import load_chart
+    from plcpilot.sfc.safety import verify
+
+    pairs = []
+    for text in exclusive or []:
+        parts = [p.strip() for p in text.split(",")]
+        if len(parts) != 2 or not all(parts):
+            raise PlcPilotError(f"--exclusive {text!r}: give two step names as A,B")
+        pairs.append(tuple(parts))
+    chart = load_chart(file, pou)
+    check = check_chart(chart, multiple_initial=multiple_initial)
+    safety = verify(chart, exclusive=pairs, engine=engine, timeout_s=timeout)
+    if json_:
+        print(json.dumps({"check": check.model_dump(exclude_none=True),
+                          "safety": safety.model_dump()}, indent=2))
+    else:
+        print_check(f"{file} ({chart.name})", check, {})
+        _print_safety(safety)
+    if not check.is_valid or safety.safe is False:
+        raise typer.Exit(1)
+    raise typer.Exit(0 if safety.decided else 3)
+
+
+def _print_safety(report) -> None:
+    head = f"{report.states} reachable markings, {report.seconds:.3f} s ({report.engine})"
+    if not report.decided:
+        out.print(styled(("undecided", "yellow"), f": {report.undecided_reason}"))
+        return
+    if report.safe:
+        out.print(styled(("safe", "green"), f": {head}"))
+        return
+    out.print(styled(("unsafe", "red"), f": {head}"))
+    for v in report.violations:
+        out.print(styled((f"  {v.criterion}", "red"), f" {v.message}"))
+        for n, move in enumerate(v.path):
+            via = f"--[transition {move.fired}]--> " if move.fired else ""
+            out.print(styled(("    " if n else "    start: ", "dim"), via,
+                             "{" + ", ".join(move.active) + "}"))
