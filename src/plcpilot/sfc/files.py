@@ -21,17 +21,33 @@ def load_chart(path: Path, pou: str | None = None) -> Chart:
 
     if _looks_like_xml(path):
         return read_chart(path, pou)
-    data = read_bytes(path, MAX_JSON_BYTES)
+    return chart_from_json(read_bytes(path, MAX_JSON_BYTES), str(path))
+
+
+def chart_from_text(text: str, where: str = "input", pou: str | None = None) -> Chart:
+    """A chart from program text (a model's answer, standard input): XML or JSON."""
+    from plcpilot.sfc.plcopen import chart_of, charts_of
+
+    data = text.encode("utf-8")
+    if data.lstrip().startswith(b"<"):
+        return chart_of(charts_of(data, where), where, pou)
+    if len(data) > MAX_JSON_BYTES:
+        raise PlcPilotError(f"{where}: over {MAX_JSON_BYTES // (1024 * 1024)} MB, the limit "
+                            "for a reduced chart")
+    return chart_from_json(data, where)
+
+
+def chart_from_json(data: bytes, where: str) -> Chart:
     try:
         raw = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise PlcPilotError(f"{path}: neither PLCopen XML nor reduced JSON ({e})") from None
+        raise PlcPilotError(f"{where}: neither PLCopen XML nor reduced JSON ({e})") from None
     except RecursionError:
-        raise PlcPilotError(f"{path}: nested too deeply to be a chart") from None
+        raise PlcPilotError(f"{where}: nested too deeply to be a chart") from None
     try:
         return Chart.model_validate(raw)
     except ValidationError as e:
-        raise PlcPilotError(f"{path}: not a chart: {first_problem(e)}") from None
+        raise PlcPilotError(f"{where}: not a chart: {first_problem(e)}") from None
 
 
 def _looks_like_xml(path: Path) -> bool:

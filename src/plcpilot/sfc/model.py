@@ -159,3 +159,32 @@ class Chart(_Strict):
     def dump(self) -> dict:
         """The compact JSON form: defaults left out, `from`/`to` as written."""
         return self.model_dump(by_alias=True, exclude_defaults=True)
+
+
+# what a model writes: the rest of the form (opaque XML, named transitions, layout hints) comes
+# from imported files; leaving it out keeps the schema, and so the prompt, small
+_NOT_AUTHORED = {"extras", "data_types", "named_transitions", "network", "reference",
+                 "type_xml", "initial_xml", "address", "indicator", "priority", "comment",
+                 "constant", "pou"}
+
+
+def authoring_schema() -> dict:
+    """The JSON schema constrained decoding follows: the Chart model's own schema, with the
+    fields only imports fill left out."""
+    schema = Chart.model_json_schema(by_alias=True)
+
+    def prune(node):
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict):
+                for name in _NOT_AUTHORED & set(props):
+                    del props[name]
+                if "required" in node:
+                    node["required"] = [r for r in node["required"] if r not in _NOT_AUTHORED]
+            for value in node.values():
+                prune(value)
+        elif isinstance(node, list):
+            for value in node:
+                prune(value)
+    prune(schema)
+    return schema

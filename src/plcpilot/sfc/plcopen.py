@@ -45,7 +45,12 @@ SFC_ELEMENTS = {"step", "transition", "selectionDivergence", "selectionConvergen
 
 def read_charts(path: Path) -> list[Chart]:
     """Every SFC POU of a PLCopen file."""
-    root = parse_xml(read_bytes(path), str(path))
+    return charts_of(read_bytes(path), str(path))
+
+
+def charts_of(data: bytes, path: str) -> list[Chart]:
+    """Every SFC POU of PLCopen XML text (`path` names it in errors)."""
+    root = parse_xml(data, path)
     ns = etree.QName(root).namespace
     if etree.QName(root).localname != "project" or ns not in NAMESPACES:
         raise PlcPilotError(f"{path}: not a PLCopen TC6 project (root element "
@@ -97,7 +102,10 @@ def st_types(chart: Chart) -> list[str]:
 
 def read_chart(path: Path, pou: str | None = None) -> Chart:
     """The SFC POU `pou`, or the only one."""
-    charts = read_charts(path)
+    return chart_of(read_charts(path), path, pou)
+
+
+def chart_of(charts: list[Chart], path: Path | str, pou: str | None = None) -> Chart:
     if pou is not None:
         chosen = [c for c in charts if c.name == pou]
         if not chosen:
