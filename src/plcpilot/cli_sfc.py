@@ -150,3 +150,28 @@ def _print_safety(report) -> None:
             via = f"--[transition {move.fired}]--> " if move.fired else ""
             out.print(styled(("    " if n else "    start: ", "dim"), via,
                              "{" + ", ".join(move.active) + "}"))
+
+
+@sfc_app.command("render")
+def sfc_render(
+    file: FileArg, to: OutOpt, pou: PouOpt = None,
+    violation: Annotated[bool, typer.Option(
+        "--violation", help="Verify first and highlight the first counterexample.")] = False,
+) -> None:
+    """Draw the chart (IEC graphical conventions) as OUT.svg and OUT.png."""
+    from plcpilot.sfc.files import load_chart
+    from plcpilot.sfc.render import render
+    from plcpilot.sfc.safety import verify
+    from plcpilot.sources import writable
+
+    chart = load_chart(file, pou)
+    writable(to, "--out")
+    found = None
+    if violation:
+        report = verify(chart)
+        found = next((v for v in report.violations if v.path), None) or \
+            (report.violations[0] if report.violations else None)
+        if found is None:
+            out.print(styled(("safe", "green"), ": nothing to highlight"))
+    for path in render(chart, to, found):
+        out.print(f"wrote {path}")

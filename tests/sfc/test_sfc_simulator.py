@@ -156,3 +156,21 @@ def test_a_corpus_chart_runs_a_task_timeline_from_the_cli(tmp_path):
     r = cli("simulate", program, "--tests", tasks, "--json")
     assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
     assert json.loads(r.stdout)["passed"] is True
+
+
+def test_render_writes_svg_and_png_and_highlights_a_counterexample(tmp_path):
+    chart = tmp_path / "unsafe.sfc"
+    chart.write_text(json.dumps({
+        "name": "Unsafe", "variables": [{"name": "go", "kind": "input"}],
+        "steps": [{"name": "S0", "initial": True}, {"name": "A"}, {"name": "B"}],
+        "transitions": [{"from": ["S0"], "to": ["A", "B"], "condition": "go"},
+                        {"from": ["A"], "to": ["S0"], "condition": "go", "jump": True},
+                        {"from": ["B"], "to": ["S0"], "condition": "NOT go", "jump": True}]}))
+    r = cli("sfc", "render", chart, "-o", tmp_path / "c.svg", "--violation")
+    assert r.returncode == 0, r.stderr.decode()
+    svg = (tmp_path / "c.svg").read_text()
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+    assert "overflow" in svg and "fired #1" in svg and "#c62828" in svg
+    plain = cli("sfc", "render", CORPUS / "sfc" / "matiec__SFC_TEST.xml", "-o",
+                tmp_path / "m.svg")
+    assert plain.returncode == 0 and "STEP2" in (tmp_path / "m.svg").read_text()

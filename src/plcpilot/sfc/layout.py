@@ -186,7 +186,7 @@ def _bar(lid: int, kind: str, above: list[Item], under: list[Item], y: int, heig
     bar = Item(lid, kind, left, y, max(right - left, 1), height)
     if kind in ("selectionDivergence", "simultaneousDivergence"):
         bar.outputs = [i.x + i.width // 2 - left for i in under]
-        _join(bar, above)
+        _join(bar, above, rel=above[0].x + above[0].width // 2 - left)  # under what it splits
     else:
         bar.outputs = [under[0].x + under[0].width // 2 - left]
         bar.inputs = [(i.x + i.width // 2 - left, []) for i in above]
@@ -196,9 +196,10 @@ def _bar(lid: int, kind: str, above: list[Item], under: list[Item], y: int, heig
     return bar
 
 
-def _join(item: Item, sources: list[Item]) -> None:
-    """One input at the item's top centre, wired to each source's nearest output."""
-    rel = item.width // 2
+def _join(item: Item, sources: list[Item], rel: int | None = None) -> None:
+    """One input at the item's top (centre unless `rel`), wired to each source's nearest
+    output."""
+    rel = item.width // 2 if rel is None else rel
     item.inputs = [(rel, [s.id for s in sources])]
     for s in sources:
         item.wires[s.id] = _wire((item.x + rel, item.y), s)
