@@ -175,3 +175,27 @@ def sfc_render(
             out.print(styled(("safe", "green"), ": nothing to highlight"))
     for path in render(chart, to, found):
         out.print(f"wrote {path}")
+
+
+@sfc_app.command("compile")
+def sfc_compile(
+    file: FileArg, to: OutOpt, pou: PouOpt = None,
+    target: Annotated[str, typer.Option("--to", help="Target language: fx-il (STL step "
+                                                     "ladder).")] = "fx-il",
+) -> None:
+    """A chart over FX devices → an FX IL STL program, checked by the FX checker (exit 1 when
+    the result does not check, 2 when the chart does not compile)."""
+    from plcpilot import languages
+    from plcpilot.cli import print_check
+    from plcpilot.errors import PlcPilotError
+    from plcpilot.sfc.compile_fx import compile_fx
+    from plcpilot.sfc.files import load_chart
+    from plcpilot.sources import writable, write_atomic
+
+    if target != "fx-il":
+        raise PlcPilotError(f"--to {target}: only fx-il is a target")
+    program = compile_fx(load_chart(file, pou))
+    write_atomic(writable(to, "--out"), program)
+    report = languages.get("fx-il").check(program)
+    print_check(str(to), report, {})
+    raise typer.Exit(0 if report.is_valid else 1)
