@@ -17,6 +17,7 @@ import json
 import os
 import threading
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -240,7 +241,7 @@ def run_job(job: Job, config: RunConfig, backend, index, scorer,
         g = generate(job.task.prompt, settings, task=job.task, backend=backend, index=index,
                      first_answer=shared)
     except Exception as e:  # noqa: BLE001 - any model failure is an error sample, never a crash
-        record["error"] = f"{type(e).__name__}: {e}"[:500]
+        record["error"] = f"{type(e).__name__}: {e}"[:500] + _where(e)
         record["behaviour_passed"] = False if job.task.tests else None
         if _has_properties(job.task, language):
             record |= {"compiles": False, "verification_passed": False}
@@ -274,6 +275,18 @@ def run_job(job: Job, config: RunConfig, backend, index, scorer,
         record |= property_fields(language.check_properties(job.task, g.program, bmc=config.bmc))
         record["properties_s"] = round(time.perf_counter() - started, 3)
     return record
+
+
+def _where(e: BaseException) -> str:
+    """` (at plcpilot/st/checker.py:120 in rule_x)` for an error that is our bug rather than
+    the model's: where it was raised, so a run's error samples can be diagnosed afterwards."""
+    if isinstance(e, PlcPilotError):
+        return ""
+    frames = [f for f in traceback.extract_tb(e.__traceback__) if "plcpilot" in f.filename]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f" (at {f.filename.rsplit('src/', 1)[-1]}:{f.lineno} in {f.name})"
 
 
 def _has_properties(task: Task, language) -> bool:
