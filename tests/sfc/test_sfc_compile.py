@@ -96,3 +96,24 @@ def test_every_shipped_fx_device_task_agrees_in_both_simulators():
         if not fx.passed:
             disagree.append(t.id)
     assert disagree == []
+
+
+def test_mutants_are_charts_and_the_press_timeline_kills_most_of_them():
+    from plcpilot.sfc import language
+
+    source = json.dumps(PRESS)
+    mutants = language.mutants(source)
+    assert len(mutants) >= 20 and len({m for _, m in mutants}) == len(mutants)
+    survived = []
+    for description, mutant in mutants:
+        Chart.model_validate_json(mutant)
+        try:
+            if simulate_task(mutant, task("sfc", mutant)).passed:
+                survived.append(description)
+        except PlcPilotError:
+            pass  # a mutant that cannot run is killed too
+    # what this one timeline cannot see: it never makes X1 and X0 AND X1 true together in
+    # Down, never takes transition 3, and reads M0 only in Hold and after Up has reset it
+    assert survived == ["transitions 2 and 3: priority swapped",
+                        "transition 3: leads to Idle instead of Up",
+                        "step Hold, action M0 (S): qualifier N"], survived

@@ -85,6 +85,11 @@ class SfcLanguage:
     def reads_as_code(self, line: str) -> bool:
         return line.strip()[:1] in ("{", "}", "[", "]", '"')
 
+    def mutants(self, source: str) -> list[tuple[str, str]]:
+        from plcpilot.sfc.mutate import mutants
+
+        return mutants(source)
+
 
 language = SfcLanguage()
 __all__ = ["language"]
