@@ -347,7 +347,7 @@ def generate(
     def finished_round(g) -> None:
         kept[:] = [g]
         if output is not None:
-            write_atomic(output, g.program)
+            write_atomic(output, _exported(language, g.program, output))
             write_atomic(_report_path(output), g.to_json() + "\n")
         err.print(_round_line(g.final, settings.repair + 1))
 
@@ -383,6 +383,19 @@ def _round_line(a, rounds: int):
     return styled((f"round {a.round + 1}/{rounds}: {a.tokens_out} tokens in {a.decode_s:.1f} s "
                    f"({a.finish_reason}{closed}), {len(a.check.errors)} check errors, "
                    f"{len(a.check.warnings)} warnings{tests}", "dim"))
+
+
+def _exported(language: str, program: str, output: Path) -> str:
+    """The program in the format OUTPUT's ending asks for, when the language converts to it
+    (SFC: .xml is PLCopen TC6); otherwise as generated. A program that does not convert (it
+    does not check) is written as generated."""
+    lang = languages.get(language)
+    if isinstance(lang, languages.Exports) and output.suffix.lower() in lang.export_suffixes:
+        try:
+            return lang.export(program, output.suffix.lower())
+        except PlcPilotError:
+            return program
+    return program
 
 
 def _print_generation(result, to_stdout: bool) -> None:

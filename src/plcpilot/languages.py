@@ -9,7 +9,7 @@ Built-ins and third-party packages register the same way: an object exposed in t
 Pipelines (generate, bench, server) reach languages only through `get()`.
 
 Beyond the faces, a language may offer capabilities that callers discover with `isinstance` on
-the small protocols below (`Mutants`, `Properties`; conversion joins the same way), so a command
+the small protocols below (`Mutants`, `Properties`, `Exports`), so a command
 over a language without one says so instead of failing on an import.
 """
 
@@ -101,6 +101,17 @@ class Properties(Protocol):
     def check_properties(self, task: Task, source: str, *, bmc: int = 0) -> list:
         """Reports (plcpilot.st.properties.PropertyReport) by simulation over generated input
         sequences and, with bmc = k > 0, by bounded model checking over k cycles."""
+
+
+@runtime_checkable
+class Exports(Protocol):
+    """Capability: the program written in another file format (SFC: PLCopen XML), chosen by
+    the output file's ending."""
+
+    export_suffixes: tuple[str, ...]
+
+    def export(self, source: str, suffix: str) -> str:
+        """`source` as the format of `suffix`; PlcPilotError when it cannot be converted."""
 
 
 _REGISTRY: dict[str, Language] = {}

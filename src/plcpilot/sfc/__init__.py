@@ -46,6 +46,8 @@ class SfcLanguage:
     options = ()
     codes = _CODES
     verdicts = {"safe": "Safe-SFC"}
+    # warnings the repair loop treats as errors in generated charts: an unsafe chart is repaired
+    generated_errors = frozenset({"unsafe", "dead-end", "never-entered"})
 
     def check(self, source: str, **_) -> CheckReport:
         from plcpilot.sfc.checks import check_chart
@@ -84,6 +86,15 @@ class SfcLanguage:
 
     def reads_as_code(self, line: str) -> bool:
         return line.strip()[:1] in ("{", "}", "[", "]", '"')
+
+    export_suffixes = (".xml",)
+
+    def export(self, source: str, suffix: str) -> str:
+        """PLCopen TC6 v2.01, what CODESYS, TwinCAT, Beremiz and OpenPLC import."""
+        from plcpilot.sfc.files import chart_from_text
+        from plcpilot.sfc.plcopen import chart_xml
+
+        return chart_xml(chart_from_text(source)).decode("utf-8")
 
     def mutants(self, source: str) -> list[tuple[str, str]]:
         from plcpilot.sfc.mutate import mutants
