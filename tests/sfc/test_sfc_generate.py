@@ -46,3 +46,20 @@ def test_an_unsafe_chart_is_repaired_and_written_as_plcopen(tmp_path):
     assert report["attempts"][1]["check"]["safe"] is True and report["behaviour_passed"]
     chart = read_chart(out)
     assert chart.name == "Lamp" and [s.name for s in chart.steps] == ["Off", "On"]
+
+
+def test_a_bench_run_over_charts_reports_safe_at_k(tmp_path):
+    replies = tmp_path / "replies.json"
+    replies.write_text(json.dumps([json.dumps(UNSAFE), json.dumps(SAFE)]))
+    tasks = tmp_path / "tasks.yaml"
+    tasks.write_text(yaml.safe_dump([{"id": "lamp", "language": "sfc", "prompt": "lamp",
+                                      "reference": json.dumps(SAFE)}]))
+    out = tmp_path / "run"
+    r = cli("bench", "run", "--tasks", tasks, "--model", f"scripted:{replies}", "--mode",
+            "llm-only", "--samples", "2", "--out", out)
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+    assert sorted(s["safe"] for s in samples) == [False, True]
+    report = (out / "report.md").read_text()
+    assert "| checker | Safe-SFC | behaviour |" in report
+    assert "pass@1 50.0 %, pass@2 100.0 %" in report

@@ -117,6 +117,8 @@ def summarize(out: Path, warn: Callable[[str], None] | None = None) -> dict:
             "behaviour": _rate(rs, "behaviour_passed"),
             "pass_at_k": _pass_at(rs, "is_valid", config.samples),
             "behaviour_pass_at_k": _pass_at(rs, "behaviour_passed", config.samples),
+            # the languages' verdicts at k too (SFC: Safe@k, LLM4SFC's metric)
+            "verdict_pass_at_k": {v: _pass_at(rs, v, config.samples) for v in verdicts},
             "tiers": {t: mean_sd([r["tiers"][t] for r in rs if t in (r.get("tiers") or {})])
                       for t in _tier_names(rs)},
             "means": {m: mean_sd([r.get(m) for r in rs]) for m in METRICS},
@@ -289,12 +291,16 @@ def write_report(out: Path, warn: Callable[[str], None] | None = None) -> Path:
                   f"{cal['n']} references" + (f" ({extra})" if extra else "")
                   + "".join(f"; {note}" for note in notes) + ".", ""]
     if any(g["pass_at_k"] for g in s["groups"]):
-        lines += ["## Pass@k (unbiased estimator)", "", "| model | mode | checker | behaviour |",
-                  "|---|---|---|---|"]
+        lines += ["## Pass@k (unbiased estimator)", "",
+                  "| model | mode | checker | " + "".join(f"{label} | " for label in
+                                                         verdicts.values()) + "behaviour |",
+                  "|---|---|---|" + "---|" * len(verdicts) + "---|"]
         for g in s["groups"]:
             fmt = lambda d: ", ".join(f"{k} {100 * v:.1f} %" for k, v in d.items())  # noqa: E731
+            at_k = g.get("verdict_pass_at_k", {})
             lines.append(f"| {g['model']} | {g['mode']} | {fmt(g['pass_at_k'])} | "
-                         f"{fmt(g['behaviour_pass_at_k'])} |")
+                         + "".join(f"{fmt(at_k.get(v, {}))} | " for v in verdicts)
+                         + f"{fmt(g['behaviour_pass_at_k'])} |")
         lines.append("")
     cats = sorted({c for g in s["groups"] for c in g["per_category"]})
     lines += ["## Behavioural pass per category", "",
