@@ -101,12 +101,17 @@ def sfc_verify(
                                            "before the answer is 'undecided'.")] = 10.0,
     multiple_initial: Annotated[bool, typer.Option(
         "--multiple-initial", help="Allow several initial steps (IEC does).")] = False,
+    interpret: Annotated[int | None, typer.Option(
+        "--interpret", min=1, max=200, help="Also ask with the ST conditions and actions as "
+        "they compute, over every input sequence of up to K scans (z3).")] = None,
 ) -> None:
     """The structural checks, then LLM4SFC's Safe-SFC criteria with conditions as free
     choices: every step reachable, no token overflow, no deadlock, every parallel convergence
     reachable, no simultaneous activation of --exclusive steps; a shortest counterexample for
-    each failure. Exit 0 valid and safe, 1 a check or criterion fails, 2 unusable input,
-    3 undecided within --timeout."""
+    each failure. --interpret K asks overflow, exclusion and reachability again with the
+    conditions interpreted (a violation there fails too; 'not reached' within K does not).
+    Exit 0 valid and safe, 1 a check or criterion fails, 2 unusable input, 3 undecided within
+    --timeout."""
     import json
 
     from plcpilot.cli import print_check
@@ -124,15 +129,44 @@ def sfc_verify(
     chart = load_chart(file, pou)
     check = check_chart(chart, multiple_initial=multiple_initial)
     safety = verify(chart, exclusive=pairs, engine=engine, timeout_s=timeout)
+    interpreted = None
+    if interpret is not None:  # needs only ST that checks: bmc reports it otherwise
+        from plcpilot.errors import optional_import
+        from plcpilot.sfc.interpret import interpret as interpreted_check
+
+        optional_import("z3", "interpreted verification", "verify", "z3-solver")
+        interpreted = interpreted_check(chart, pairs, interpret, timeout_s=timeout)
     if json_:
         print(json.dumps({"check": check.model_dump(exclude_none=True),
-                          "safety": safety.model_dump()}, indent=2))
+                          "safety": safety.model_dump(),
+                          "interpreted": interpreted.model_dump() if interpreted else None},
+                         indent=2))
     else:
         print_check(f"{file} ({chart.name})", check, {})
         _print_safety(safety)
-    if not check.is_valid or safety.safe is False:
+        if interpreted is not None:
+            _print_interpreted(interpreted, interpret)
+    violated = interpreted is not None and any(p.verdict == "violated"
+                                               for p in interpreted.properties)
+    if not check.is_valid or safety.safe is False or violated:
         raise typer.Exit(1)
     raise typer.Exit(0 if safety.decided else 3)
+
+
+def _print_interpreted(report, k: int) -> None:
+    out.print(styled(("interpreted", "bold"), f": ST conditions and actions, every input "
+                     f"sequence of up to {k} scans (z3)"))
+    colours = {"violated": "red", "proved": "green", "reached": "green",
+               "not reached": "yellow"}
+    for p in report.properties:
+        out.print(styled("  ", (p.verdict, colours.get(p.verdict, "yellow")),
+                         f" {p.description}" + (f" ({p.why})" if p.why else "")))
+        if p.verdict == "violated" and p.counterexample is not None:
+            for n, inputs in enumerate(p.counterexample.inputs, start=1):
+                out.print(styled((f"    scan {n}: ", "dim"), ", ".join(
+                    f"{name}={value}" for name, value in inputs.items())))
+    for problem in report.problems:
+        out.print(styled(("  problem", "yellow"), f" {problem}"))
 
 
 def _print_safety(report) -> None:

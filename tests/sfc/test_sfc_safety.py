@@ -142,3 +142,30 @@ def test_verify_from_the_cli_exits_0_1_2_3(tmp_path):
     big.write_text(json.dumps(parallel_chart(12, 5).dump()))
     r = cli("sfc", "verify", big, "--engine", "explicit", "--timeout", "0.5")
     assert r.returncode == 3 and b"undecided" in r.stdout
+
+
+def test_interpreted_conditions_tell_what_free_choices_cannot(tmp_path):
+    """`go AND NOT go` never holds: free choices call Never reachable, the interpretation
+    (z3 over the chart's ST, 6 scans) finds no run that gets there; the overflow free choices
+    report is found again with the inputs that cause it."""
+    from plcpilot.sfc.interpret import interpret
+
+    c = Chart.model_validate({
+        "name": "C", "variables": [{"name": "go", "kind": "input"}],
+        "steps": [{"name": "S0", "initial": True}, {"name": "Never"}, {"name": "A"},
+                  {"name": "B"}],
+        "transitions": [{"from": ["S0"], "to": ["Never"], "condition": "go AND NOT go"},
+                        {"from": ["Never"], "to": ["S0"], "condition": "TRUE"},
+                        {"from": ["S0"], "to": ["A", "B"], "condition": "go"},
+                        {"from": ["A"], "to": ["S0"], "condition": "NOT go"},
+                        {"from": ["B"], "to": ["S0"], "condition": "NOT go"}]})
+    assert "reachable" not in criteria(verify(c))
+    report = interpret(c, [("A", "B")], 6)
+    verdicts = {p.description: p.verdict for p in report.properties}
+    assert verdicts["step Never reachable"] == "not reached"
+    assert verdicts["no token overflow"] == "violated"
+    assert verdicts["A and B never active together"] == "violated"
+    path = tmp_path / "c.sfc"
+    path.write_text(json.dumps(c.dump()))
+    r = cli("sfc", "verify", path, "--interpret", "6", "--exclusive", "A,B")
+    assert r.returncode == 1 and b"not reached" in r.stdout and b"scan 1: go=True" in r.stdout

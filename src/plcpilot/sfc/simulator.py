@@ -44,8 +44,13 @@ class _Action:
         self.uses: list[tuple[str, str, str | None, int]] = []  # (step, qualifier, time, n)
 
 
-def to_st(chart: Chart) -> str:
-    """The chart as an ST FUNCTION_BLOCK of the same name (see the module docstring)."""
+OVERFLOW = "plcpilot_overflow"  # set when a transition fires into a step that stays active
+
+
+def to_st(chart: Chart, scan_input: bool = False) -> str:
+    """The chart as an ST FUNCTION_BLOCK of the same name (see the module docstring). With
+    `scan_input` the scan time is a VAR_INPUT, free for a model checker (plcpilot.sfc.interpret)
+    instead of written by SfcMachine."""
     actions = _actions(chart)
     declared = {v.name.upper() for v in chart.variables}
     decl = [f"TYPE {ST_STEP_TYPE} : STRUCT X : BOOL; T : TIME; END_STRUCT; "
@@ -58,7 +63,11 @@ def to_st(chart: Chart) -> str:
         constant = " CONSTANT" if v.constant and v.kind != "external" else ""
         decl.append(f"{section}{constant} {v.name} : {v.type}{init}; END_VAR")
     internal = [f"{s.name} : {ST_STEP_TYPE};" for s in chart.steps]
-    internal += [f"{SCAN} : TIME;", f"{STARTED} : BOOL;"]
+    if scan_input:
+        decl.append(f"VAR_INPUT {SCAN} : TIME; END_VAR")
+    else:
+        internal.append(f"{SCAN} : TIME;")
+    internal += [f"{STARTED} : BOOL;", f"{OVERFLOW} : BOOL;"]
     internal += [f"plcpilot_fire{k} : BOOL;" for k in range(len(chart.transitions))]
     body = [f"IF NOT {STARTED} THEN", *[f"  {s.name}.X := TRUE;" for s in chart.steps
                                         if s.initial], f"  {STARTED} := TRUE;",
@@ -111,6 +120,18 @@ def _transitions(chart: Chart) -> list[str]:
         lines.append(f"plcpilot_fire{k} := {ready}{blocked} AND ({_condition(chart, k)});")
         for s in t.source:
             taken_from.setdefault(s, []).append(k)
+    for k, t in enumerate(chart.transitions):  # a token into a step no firing empties
+        for g in dict.fromkeys(t.target):
+            if g in t.source:
+                continue
+            emptied = "".join(f" AND NOT plcpilot_fire{j}"
+                              for j, other in enumerate(chart.transitions) if g in other.source)
+            lines.append(f"IF plcpilot_fire{k} AND {g}.X{emptied} THEN {OVERFLOW} := TRUE; "
+                         "END_IF;")
+            for j in range(k + 1, len(chart.transitions)):  # two tokens entering together
+                if g in chart.transitions[j].target:
+                    lines.append(f"IF plcpilot_fire{k} AND plcpilot_fire{j} THEN {OVERFLOW} "
+                                 ":= TRUE; END_IF;")
     for k, t in enumerate(chart.transitions):  # deactivate every source, then activate targets
         lines.append(f"IF plcpilot_fire{k} THEN " + " ".join(f"{s}.X := FALSE;"
                                                              for s in t.source) + " END_IF;")
