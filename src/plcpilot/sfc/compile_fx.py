@@ -71,10 +71,14 @@ class _Compiler:
             leaving = [line for k, t in self._leaving(s.name) if len(t.source) == 1
                        for line in self._transition(k, s.name)]
             # actions and the timers its transitions use, straight after STL (the step's
-            # power), then the transitions, whose LD starts new logic
-            lines += [f"STL {self.relay[s.name]}", *self._actions(s),
-                      *(f"OUT {timer} K{ms // 10}" for (step, ms), timer in self.timers.items()
-                        if step == s.name), *leaving]
+            # power), then the transitions, whose LD starts new logic. A step with nothing
+            # of its own (it only waits for a join) gets no block: an empty one would run into
+            # the next STL line, and consecutive STL lines merge their steps
+            body = [*self._actions(s), *(f"OUT {timer} K{ms // 10}"
+                                         for (step, ms), timer in self.timers.items()
+                                         if step == s.name), *leaving]
+            if body:
+                lines += [f"STL {self.relay[s.name]}", *body]
         for k, t in enumerate(self.chart.transitions):
             if len(t.source) > 1:  # consecutive STL lines: FX's merge of parallel branches
                 lines += [f"STL {self.relay[s]}" for s in t.source]
