@@ -134,3 +134,11 @@ def test_the_corpus_charts_check_except_their_real_defects():
                if not check_chart(c).is_valid}
     # PLCreX's TC001 conditions name Transition1/Transition2, which nothing declares
     assert invalid == {"functionBlock4": ["st-error"]}
+
+
+def test_step_names_must_read_as_names_in_st():
+    clash = chart(["*S0", "Soap"], [(["S0"], ["Soap"], "go"), (["Soap"], ["S0"], "go")],
+                  variables=["go", "soap"])
+    keyword = chart(["*S0", "Return"], [(["S0"], ["Return"], "go"),
+                                        (["Return"], ["S0"], "go")])
+    assert codes(clash) == ["bad-step-name"] and codes(keyword) == ["bad-step-name"]

@@ -174,3 +174,12 @@ def test_render_writes_svg_and_png_and_highlights_a_counterexample(tmp_path):
     plain = cli("sfc", "render", CORPUS / "sfc" / "matiec__SFC_TEST.xml", "-o",
                 tmp_path / "m.svg")
     assert plain.returncode == 0 and "STEP2" in (tmp_path / "m.svg").read_text()
+
+
+def test_r_wins_over_s_in_the_same_scan():
+    """IEC's action control is reset-dominant: S in one parallel branch, R in the other."""
+    m = machine([{"name": "S0", "initial": True},
+                 {"name": "A", "actions": [{"qualifier": "S", "action": "out"}]},
+                 {"name": "B", "actions": [{"qualifier": "R", "action": "out"}]}],
+                [{"from": ["S0"], "to": ["A", "B"], "condition": "go"}])
+    assert run(m, 3, go=True) == [False, False, False]

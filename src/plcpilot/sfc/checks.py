@@ -21,7 +21,8 @@ from plcpilot.sfc.codes import CODES
 from plcpilot.sfc.model import TIMED, Chart, Transition
 
 Region = tuple[tuple[int, int], ...]  # (index of the divergence transition, branch) per level
-STRUCTURE_RULES = ("initial-steps", "duplicate-step", "unknown-step", "no-source", "no-target",
+STRUCTURE_RULES = ("initial-steps", "duplicate-step", "bad-step-name", "unknown-step",
+                   "no-source", "no-target",
                    "unpaired-convergence", "mixed-regions", "unknown-action",
                    "unknown-transition", "missing-time")
 ST_STEP_TYPE = "plcpilot_sfc_step"
@@ -68,6 +69,7 @@ def structure(chart: Chart, multiple_initial: bool = False) -> Iterator[Finding]
     for name, n in names.items():
         if n > 1:
             yield Finding("duplicate-step", f"step {name}", f"{n} steps are named {name}")
+    yield from _step_names(chart)
     initial = [s.name for s in chart.steps if s.initial]
     if not initial or (len(initial) > 1 and not multiple_initial):
         yield Finding("initial-steps", "chart",
@@ -96,6 +98,19 @@ def structure(chart: Chart, multiple_initial: bool = False) -> Iterator[Finding]
             yield Finding("never-entered", f"step {s.name}", "no transition enters it")
     yield from _actions(chart)
     yield from _regions(chart)
+
+
+def _step_names(chart: Chart) -> Iterator[Finding]:
+    """A step's flags are ST (`Name.X`): its name must read as a name there."""
+    from plcpilot.st.parser import parse_expression, parse_statements
+
+    variables = {v.name.upper() for v in chart.variables}
+    for s in chart.steps:
+        if s.name.upper() in variables:
+            yield Finding("bad-step-name", f"step {s.name}", "a variable has the same name "
+                          "(IEC names ignore case)")
+        elif parse_expression(f"{s.name}.X")[1] or parse_statements(f"{s.name}.X := TRUE;")[1]:
+            yield Finding("bad-step-name", f"step {s.name}", "an ST keyword cannot name a step")
 
 
 def _actions(chart: Chart) -> Iterator[Finding]:

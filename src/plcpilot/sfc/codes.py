@@ -13,6 +13,10 @@ CODES = code_table([
     Code("duplicate-step", "error", "Two steps share a name",
          "Transitions, jumps and `Step.X` flags name steps; two with one name are ambiguous.",
          "Rename one of them."),
+    Code("bad-step-name", "error", "A step name the ST inside cannot use",
+         "Step flags are read as Name.X and Name.T in ST, so a step may be named neither like "
+         "a variable of the chart (IEC names ignore case) nor like an ST keyword (IF, RETURN, "
+         "…).", "Rename the step, e.g. with a Step_ prefix."),
     Code("unknown-step", "error", "A transition or jump names a step that does not exist",
          "Every name in a transition's `from` and `to` (and a jump's target) must be a step of "
          "the chart.", "Correct the name, or add the step."),

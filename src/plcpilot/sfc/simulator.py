@@ -164,14 +164,9 @@ def _actions(chart: Chart) -> list[_Action]:
 
 
 def _control(a: _Action) -> list[str]:
-    """ST for action `a`'s Q: resets first (R wins), then each association's part."""
+    """ST for action `a`'s Q: each association's part, then the resets (R wins)."""
     q, stored = f"plcpilot_q_{a.key}", f"plcpilot_stored_{a.key}"
     lines, parts = [], [stored]
-    for step, qualifier, _, _ in a.uses:
-        if qualifier == "R":
-            lines.append(f"IF {step}.X THEN {stored} := FALSE;"
-                         + "".join(f" plcpilot_run{m} := FALSE;" for _, qq, _, m in a.uses
-                                   if qq in ("SD", "SL")) + " END_IF;")
     for step, qualifier, time, n in a.uses:
         was, x = f"plcpilot_was{n}", f"{step}.X"
         up, down = f"({x} AND NOT {was})", f"(NOT {x} AND {was})"
@@ -195,6 +190,11 @@ def _control(a: _Action) -> list[str]:
                       f"IF {up} THEN {run} := TRUE; {t} := T#0s; END_IF;"]
             parts.append(f"({run} AND {t} >= {time})" if qualifier == "SD"
                          else f"({run} AND {t} < {time})")
+    for step, qualifier, _, _ in a.uses:  # after every set: R dominates (IEC)
+        if qualifier == "R":
+            lines.append(f"IF {step}.X THEN {stored} := FALSE;"
+                         + "".join(f" plcpilot_run{m} := FALSE;" for _, qq, _, m in a.uses
+                                   if qq in ("SD", "SL")) + " END_IF;")
     lines.append(f"{q} := {' OR '.join(parts)};")
     lines += [f"plcpilot_was{n} := {step}.X;" for step, qualifier, _, n in a.uses
               if qualifier in EDGES]
