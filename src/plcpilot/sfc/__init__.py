@@ -16,7 +16,8 @@ from plcpilot.diagnostics import CheckReport, Code, Diagnostic, code_table
 from plcpilot.errors import PlcPilotError
 from plcpilot.sfc.codes import CODES
 
-SAFETY_SECONDS = 2.0  # per check: the corpus charts take 0.01-0.05 s, 244 M markings 0.8 s
+# per check: the corpus charts take 0.01-0.05 s, 244 M markings 0.8 s; generous for busy machines
+SAFETY_SECONDS = 10.0
 _CODES = code_table([*CODES.values(),
                      Code("unreadable", "error", "Not a chart",
                           "The text is neither the reduced JSON form nor PLCopen XML, or it "
@@ -27,7 +28,11 @@ _CODES = code_table([*CODES.values(),
                           "With conditions as free choices, some run reaches an unreachable "
                           "step, a token overflow, a deadlock, an unreachable convergence or "
                           "two exclusive steps together (`plcpilot sfc verify` shows the path).",
-                          "Run plcpilot sfc verify and follow the counterexample.")])
+                          "Run plcpilot sfc verify and follow the counterexample."),
+                     Code("safety-undecided", "warning", "Safe-SFC not decided in time",
+                          f"The check gives the verifier {SAFETY_SECONDS:g} s; this chart took "
+                          "longer, so its safety is unknown (and not counted as safe).",
+                          "Run plcpilot sfc verify with a longer --timeout.")])
 
 
 class SfcLanguage:
@@ -65,6 +70,9 @@ class SfcLanguage:
         safety = verify(chart, timeout_s=SAFETY_SECONDS)
         report.warnings += [Diagnostic(code="unsafe", message=f"{v.criterion}: {v.message}")
                             for v in safety.violations]
+        if not safety.decided:
+            report.warnings.append(Diagnostic(code="safety-undecided",
+                                              message=safety.undecided_reason or ""))
         report.safe = bool(safety.decided and safety.safe)  # CheckReport allows extra fields
         return report
 

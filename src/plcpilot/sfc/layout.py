@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from plcpilot.sfc.model import Chart, Transition
+from plcpilot.sfc.model import Chart
 
 COLUMN = 260  # px between columns: room for a step and its action block
 ROW = 64  # px per row (a step or a transition)
@@ -214,6 +214,3 @@ def _wire(point: tuple[int, int], source: Item) -> list[tuple[int, int]]:
     middle = (point[1] + end[1]) // 2
     return [point, (point[0], middle), (end[0], middle), end]
 
-
-def transition_of(drawing: Drawing, t: Transition) -> Item:
-    return next(i for i in drawing.transitions if i.payload is t)

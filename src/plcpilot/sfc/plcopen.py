@@ -19,12 +19,10 @@ from copy import deepcopy
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lxml import etree
-
 from plcpilot.errors import PlcPilotError
 from plcpilot.sfc import layout
 from plcpilot.sfc.model import ActionUse, Body, Chart, Step, Transition, Variable
-from plcpilot.sfc.xmlsafe import parse_xml, read_bytes
+from plcpilot.sfc.xmlsafe import etree, parse_xml, read_bytes
 
 V201 = "http://www.plcopen.org/xml/tc6_0201"
 NAMESPACES = {V201: "2.01", "http://www.plcopen.org/xml/tc6_0200": "2.00",

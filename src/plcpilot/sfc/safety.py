@@ -31,6 +31,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from plcpilot.errors import PlcPilotError
 from plcpilot.sfc.model import Chart
 
 Criterion = Literal["reachable", "overflow", "deadlock", "convergence", "exclusive"]
@@ -96,8 +97,6 @@ def verify(chart: Chart, *, exclusive: Iterable[tuple[str, str]] = (), engine: s
     pairs = [tuple(p) for p in exclusive]
     unknown = sorted({n for p in pairs for n in p} - {s.name for s in chart.steps})
     if unknown:
-        from plcpilot.errors import PlcPilotError
-
         raise PlcPilotError(f"exclusive steps {', '.join(unknown)} are not steps of the chart")
     net = _Net(chart)
     started = time.perf_counter()
@@ -106,8 +105,6 @@ def verify(chart: Chart, *, exclusive: Iterable[tuple[str, str]] = (), engine: s
     elif engine == "explicit":
         search = _explicit
     else:
-        from plcpilot.errors import PlcPilotError
-
         raise PlcPilotError(f"unknown engine {engine!r}: bdd or explicit")
     result = search(net, chart, pairs, started + timeout_s, max_states)
     seconds = round(time.perf_counter() - started, 4)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import time
 
+from plcpilot.errors import optional_import
 from plcpilot.sfc.model import Chart
 from plcpilot.sfc.safety import Move, Violation, _Net
 
+optional_import("dd", "Safe-SFC verification", "sfc")
 try:  # why not only autoref: CUDD is ~100x faster on the parallel charts that matter
     from dd.cudd import BDD
 except ImportError:  # pragma: no cover - the wheel ships the binding on Linux x86-64

@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from lxml import etree
+from plcpilot.errors import PlcPilotError, optional_import
 
-from plcpilot.errors import PlcPilotError
+etree = optional_import("lxml.etree", "PLCopen XML", "sfc", "lxml")
 
 MAX_BYTES = 20 * 1024 * 1024  # the largest corpus project is 0.4 MB
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)

