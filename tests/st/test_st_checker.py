@@ -140,6 +140,17 @@ def test_undeclared_variable_and_member():
     assert "no member z" in check(text).errors[0].message
 
 
+def test_a_name_declared_twice_is_an_error_at_the_second():
+    """Seen in a Qwen2.5-Coder answer: `data` as VAR_INPUT and again as VAR_OUTPUT, which the
+    interpreter could not run (it raised TypeError reading data[1])."""
+    text = ("FUNCTION_BLOCK F\nVAR_INPUT data : ARRAY[1..6] OF INT; END_VAR\n"
+            "VAR_OUTPUT DATA : ARRAY[1..6] OF INT; END_VAR\ndata[1] := 2;\n"
+            "END_FUNCTION_BLOCK\n")
+    report = check(text)
+    assert [(d.code, d.line) for d in report.errors] == [("duplicate-declaration", 3)]
+    assert "first in VAR_INPUT, line 2" in report.errors[0].message
+
+
 def test_fb_instances_expose_their_inputs_and_outputs_and_methods_see_their_fb():
     text = program("t : TON; ok : BOOL;", "t.PT := T#1s;", "ok := t.Q;", "ok := t.QQ;")
     assert found(text) == [("undeclared", 7, 7)]

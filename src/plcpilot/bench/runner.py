@@ -272,7 +272,12 @@ def run_job(job: Job, config: RunConfig, backend, index, scorer,
     record |= scorer.score(g.program, job.task.reference)
     if _has_properties(job.task, language):
         started = time.perf_counter()
-        record |= property_fields(language.check_properties(job.task, g.program, bmc=config.bmc))
+        try:
+            record |= property_fields(language.check_properties(job.task, g.program,
+                                                                bmc=config.bmc))
+        except Exception as e:  # noqa: BLE001 - a checker bug costs this sample, not the run
+            record |= {"compiles": final.check.is_valid, "verification_passed": False,
+                       "error": f"property check: {type(e).__name__}: {e}"[:500] + _where(e)}
         record["properties_s"] = round(time.perf_counter() - started, 3)
     return record
 

@@ -157,8 +157,20 @@ def rule_function_result(pc: PouCheck) -> None:
                                     f"({pou.name} := …)")
 
 
+def rule_duplicates(pc: PouCheck) -> None:
+    """`x` in VAR_INPUT and again in VAR_OUTPUT -> duplicate-declaration at the second."""
+    first: dict[str, Var] = {}
+    for var in pc.variables:
+        seen = first.setdefault(var.name.upper(), var)
+        if seen is not var:
+            pc.report(_var_node(var), "duplicate-declaration",
+                      f"{var.name} is declared again in {var.section} (first in "
+                      f"{seen.section}, line {seen.line})")
+
+
 POU_RULES: list[Callable[[PouCheck], None]] = [
-    rule_unknown_types, rule_initial_values, rule_body, rule_unused, rule_function_result,
+    rule_duplicates, rule_unknown_types, rule_initial_values, rule_body, rule_unused,
+    rule_function_result,
 ]
 
 

@@ -43,6 +43,11 @@ _CHECKER = [
     Code("no-code", "error", "No POU, type or variable declaration",
          "The text holds no PROGRAM, FUNCTION_BLOCK, FUNCTION, TYPE or VAR_GLOBAL, so there is "
          "nothing a PLC could load.", "Write the program inside PROGRAM name … END_PROGRAM."),
+    Code("duplicate-declaration", "error", "A name declared twice in one POU",
+         "Every variable of a POU has one declaration across all its VAR sections (IEC names "
+         "ignore case): a second one, even in another section, leaves it unclear which is "
+         "meant. A VAR_INPUT that is also an output is declared once, as VAR_IN_OUT.",
+         "Delete or rename one of the two, or use VAR_IN_OUT for a value read and written."),
     Code("undeclared", "error", "A name that is not declared",
          "Every variable must be declared in the POU's VAR sections, as a global "
          "(VAR_GLOBAL / VAR_EXTERNAL), or be an enumeration value; a structure or function "
