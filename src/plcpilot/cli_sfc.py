@@ -1,4 +1,5 @@
-"""`plcpilot sfc …`: Sequential Function Charts (import, export, check).
+"""`plcpilot sfc …`: Sequential Function Charts (import, export, check, verify, render,
+compile; `plcpilot simulate` and `generate --lang sfc` take charts as every language).
 
 FILE is PLCopen TC6 XML (v2.01, CODESYS's 2.00, or old Beremiz/matiec's 1.0) or the reduced
 JSON form (plcpilot.sfc.model); a project with several SFC POUs needs --pou NAME.
@@ -13,14 +14,17 @@ import typer
 
 from plcpilot.console import console, styled
 
-sfc_app = typer.Typer(no_args_is_help=True, help="Sequential Function Charts: import/export "
-                                                 "PLCopen XML, check.")
+sfc_app = typer.Typer(no_args_is_help=True, help="Sequential Function Charts: PLCopen XML "
+                                                 "import/export, check, Safe-SFC verify, render, "
+                                                 "compile to FX STL.")
 out = console()
 err = console(stderr=True)
 
 FileArg = Annotated[Path, typer.Argument(help="PLCopen XML or reduced JSON chart.")]
 PouOpt = Annotated[str | None, typer.Option("--pou", help="Which SFC POU of a project.")]
 OutOpt = Annotated[Path, typer.Option("-o", "--out", help="File to write.")]
+MultipleInitialOpt = Annotated[bool, typer.Option(
+    "--multiple-initial", help="Allow several initial steps (IEC does).")]
 
 
 @sfc_app.command("import")
@@ -47,9 +51,12 @@ def sfc_export(file: FileArg, to: OutOpt, pou: PouOpt = None) -> None:
     xml = chart_xml(chart)
     write_atomic(writable(to, "--out"), xml.decode("utf-8"))
     found = problems(xml)
-    verdict = (("not validated", "yellow"), " (no TC6 schema here: plcpilot sfc fetch-xsd)") \
-        if found is None else (("valid", "green"), " against the TC6 v2.01 schema") \
-        if not found else (("schema problems", "red"), ": " + "; ".join(found[:5]))
+    if found is None:
+        verdict = (("not validated", "yellow"), " (no TC6 schema here: plcpilot sfc fetch-xsd)")
+    elif not found:
+        verdict = (("valid", "green"), " against the TC6 v2.01 schema")
+    else:
+        verdict = (("schema problems", "red"), ": " + "; ".join(found[:5]))
     out.print(styled(f"{chart.name} → {to} (PLCopen TC6 v2.01): ", *verdict))
 
 
@@ -66,8 +73,7 @@ def sfc_fetch_xsd() -> None:
 def sfc_check(
     file: FileArg, pou: PouOpt = None,
     json_: Annotated[bool, typer.Option("--json", help="The check report as JSON.")] = False,
-    multiple_initial: Annotated[bool, typer.Option(
-        "--multiple-initial", help="Allow several initial steps (IEC does).")] = False,
+    multiple_initial: MultipleInitialOpt = False,
 ) -> None:
     """Structure (initial step, sources and targets, divergence/convergence pairing, jumps,
     actions) and the ST of conditions and actions. Exit 0 valid, 1 invalid, 2 unusable."""
@@ -99,8 +105,7 @@ def sfc_verify(
                       ] = "bdd",
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, max=86_400, help="Seconds "
                                            "before the answer is 'undecided'.")] = 10.0,
-    multiple_initial: Annotated[bool, typer.Option(
-        "--multiple-initial", help="Allow several initial steps (IEC does).")] = False,
+    multiple_initial: MultipleInitialOpt = False,
     interpret: Annotated[int | None, typer.Option(
         "--interpret", min=1, max=200, help="Also ask with the ST conditions and actions as "
         "they compute, over every input sequence of up to K scans (z3).")] = None,
