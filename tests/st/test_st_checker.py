@@ -389,3 +389,12 @@ def test_ironplc_semantic_error_fixture_is_found(corpus):
     report = check(text)
     assert any(d.code == "undeclared" and d.line == 9 and "BLAH" in d.message
                for d in report.errors)
+
+
+def test_an_initial_value_that_reads_a_variable_is_an_error():
+    """Seen in a Qwen2.5-Coder answer (`TimeRemaining : TIME := ChargingTime;`), which checked
+    and then could not run; constants and enumerators stay allowed."""
+    text = ("PROGRAM P\nVAR_INPUT t0 : TIME := T#30s; END_VAR\nVAR CONSTANT k : INT := 3; "
+            "END_VAR\nVAR r : TIME := t0; n : INT := k * 2; END_VAR\nr := r - T#10ms;\n"
+            "n := n + 1;\nEND_PROGRAM\n")
+    assert [(d.code, d.line) for d in check(text).errors] == [("not-constant", 4)]

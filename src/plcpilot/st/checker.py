@@ -110,7 +110,34 @@ def _initial_value(typer: Typer, target: Type, init: object, what: str) -> None:
         case None:
             pass
         case _:
+            for name in _names_in(init):
+                var = typer.scope.get(name.name.upper())
+                if var is not None and not var.constant:
+                    typer.report(name, "not-constant",
+                                 f"{what} reads {name.name}, a variable: initial values are "
+                                 "constant expressions")
             typer.convert(init, target, typer.expr(init), what)
+
+
+def _names_in(e: object) -> Iterator[ast.Name]:
+    """The names an expression reads (not members: `fb.Q` reads fb)."""
+    match e:
+        case ast.Name():
+            yield e
+        case ast.Unary():
+            yield from _names_in(e.operand)
+        case ast.Binary():
+            yield from _names_in(e.left)
+            yield from _names_in(e.right)
+        case ast.Member():
+            yield from _names_in(e.object)
+        case ast.Index():
+            yield from _names_in(e.object)
+            for i in e.indexes:
+                yield from _names_in(i)
+        case ast.Call():
+            for a in e.args:
+                yield from _names_in(a.value)
 
 
 # ---- POU rules: each takes a PouCheck; rule_unused needs the ones before it ----------------

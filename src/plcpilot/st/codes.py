@@ -43,6 +43,11 @@ _CHECKER = [
     Code("no-code", "error", "No POU, type or variable declaration",
          "The text holds no PROGRAM, FUNCTION_BLOCK, FUNCTION, TYPE or VAR_GLOBAL, so there is "
          "nothing a PLC could load.", "Write the program inside PROGRAM name … END_PROGRAM."),
+    Code("not-constant", "error", "An initial value that reads a variable",
+         "A variable's initial value is fixed before the program first runs, so it is a "
+         "constant expression: literals, CONSTANT variables and enumeration values; another "
+         "variable has no value yet at that point.",
+         "Use a literal or a VAR CONSTANT, or assign the value in the first scan."),
     Code("duplicate-declaration", "error", "A name declared twice in one POU",
          "Every variable of a POU has one declaration across all its VAR sections (IEC names "
          "ignore case): a second one, even in another section, leaves it unclear which is "
