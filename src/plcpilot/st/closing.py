@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from plcpilot.errors import PlcPilotError
 from plcpilot.st.parser import parse
 
 # block keyword -> the END that closes it
@@ -112,11 +113,14 @@ def close_truncated(source: str) -> str | None:
     """The longest parser-valid program made of a prefix of `source` plus closers (a cut-off
     statement is completed if closing its brackets makes it whole, else dropped). None when no
     declaration was finished (an empty program would pass for an answer) or when nothing
-    parses (the text was not a grammar-valid prefix)."""
+    parses (the text was not a grammar-valid prefix, or not program text at all: a NUL byte)."""
     for prefix, closers in _candidates(source):
         if not prefix.strip():
             return None
         program = prefix.rstrip() + "".join(f"\n{c}" for c in closers) + "\n"
-        if parse(program).ok:
-            return program
+        try:
+            if parse(program).ok:
+                return program
+        except PlcPilotError:  # parse refuses binary text outright: nothing to close
+            return None
     return None
