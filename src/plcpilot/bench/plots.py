@@ -17,12 +17,19 @@ def pass_rates(groups: list[dict], path: Path, models: int) -> None:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(groups)), 4))
     xs = range(len(groups))
-    for offset, key, colour in ((-0.2, "valid", "tab:blue"), (0.2, "behaviour", "tab:green")):
-        rates = [100 * g[key]["rate"] for g in groups]
-        err = [[100 * (g[key]["rate"] - g[key]["low"]) for g in groups],
-               [100 * (g[key]["high"] - g[key]["rate"]) for g in groups]]
+    # the second bar is what the run measured beyond the checker: behaviour where tasks have
+    # tests, Agents4PLC's verification pass where they have properties instead
+    second = ("behaviour", "behavioural pass")
+    if any("properties" in g for g in groups) and not any(g["behaviour"]["n"] for g in groups):
+        second = ("verification", "verification pass")
+    for offset, key, colour, label in ((-0.2, "valid", "tab:blue", "checker pass"),
+                                       (0.2, *second[:1], "tab:green", second[1])):
+        rows = [g["properties"][key] if key == "verification" else g[key] for g in groups]
+        rates = [100 * r["rate"] for r in rows]
+        err = [[100 * (r["rate"] - r["low"]) for r in rows],
+               [100 * (r["high"] - r["rate"]) for r in rows]]
         ax.bar([x + offset for x in xs], rates, 0.4, yerr=err, capsize=3, color=colour,
-               label={"valid": "checker pass", "behaviour": "behavioural pass"}[key])
+               label=label)
     ax.set_xticks(list(xs), [_label(g, models) for g in groups], fontsize=8)
     ax.set_ylabel("% of samples (95 % Wilson interval)")
     ax.set_ylim(0, 105)

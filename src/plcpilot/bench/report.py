@@ -224,6 +224,10 @@ def _num(v) -> float | None:
 
 
 def _pct(r: dict) -> str:
+    """`12.0 % [4.2, 29.9]`, or – when nothing was measured (tasks without tests have no
+    behavioural pass, a run without references no calibration)."""
+    if r["n"] == 0:
+        return "–"
     return f"{100 * r['rate']:.1f} % [{100 * r['low']:.1f}, {100 * r['high']:.1f}]"
 
 
@@ -287,9 +291,10 @@ def write_report(out: Path, warn: Callable[[str], None] | None = None) -> Path:
     extra = "; ".join(f"{label}: {_pct(cal[v])}" for v, label in verdicts.items())
     notes = [note for name in s["languages"]
              if (note := getattr(languages.get(name), "calibration_note", ""))]
-    lines += ["", f"Ground-truth calibration: our checker passes {_pct(cal['valid'])} of the "
-                  f"{cal['n']} references" + (f" ({extra})" if extra else "")
-                  + "".join(f"; {note}" for note in notes) + ".", ""]
+    lines += ["", (f"Ground-truth calibration: our checker passes {_pct(cal['valid'])} of the "
+                   f"{cal['n']} references" + (f" ({extra})" if extra else "")
+                   + "".join(f"; {note}" for note in notes) + ".") if cal["n"] else
+              "Ground-truth calibration: the tasks carry no reference programs.", ""]
     if any(g["pass_at_k"] for g in s["groups"]):
         lines += ["## Pass@k (unbiased estimator)", "",
                   "| model | mode | checker | " + "".join(f"{label} | " for label in
