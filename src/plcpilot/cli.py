@@ -104,9 +104,8 @@ def _options(opt: list[str] | None, cpu: str | None) -> dict[str, str]:
 def print_check(name: str, report: CheckReport, options: dict[str, str], c=out) -> None:
     verdict = ("valid", "green") if report.is_valid else ("invalid", "red")
     tiers = "  ".join(f"{k} {v:.2f}" for k, v in report.tiers.items())
-    language = languages.load_all().get(report.language)  # sfc reports before it registers
     about = ", ".join([report.language,
-                       *(languages.shown_options(language, options) if language else [])])
+                       *languages.shown_options(languages.get(report.language), options)])
     c.print(styled((name, "bold"), ": ", verdict, f" ({about})  "
                    f"{tiers}  overall {report.overall:.3f}"))
     if not (report.errors or report.warnings):

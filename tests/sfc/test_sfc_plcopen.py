@@ -125,7 +125,7 @@ def test_an_oversized_file_is_refused_before_parsing(tmp_path, monkeypatch):
     monkeypatch.setattr(xmlsafe, "MAX_BYTES", 1000)
     path = tmp_path / "big.xml"
     path.write_text("<project>" + " " * 2000 + "</project>")
-    with pytest.raises(PlcPilotError, match="the limit for one XML file"):
+    with pytest.raises(PlcPilotError, match="the limit for one chart file"):
         xmlsafe.read_bytes(path, xmlsafe.MAX_BYTES)
 
 

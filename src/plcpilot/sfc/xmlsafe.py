@@ -35,7 +35,7 @@ def read_bytes(path: Path, limit: int = MAX_BYTES) -> bytes:
     except OSError as e:
         raise PlcPilotError(f"{path}: cannot read ({e.strerror or e})") from None
     if len(data) > limit:
-        raise PlcPilotError(f"{path}: over {limit // (1024 * 1024)} MB, the limit for one XML "
+        raise PlcPilotError(f"{path}: over {limit // (1024 * 1024)} MB, the limit for one chart "
                             "file")
     return data
 
