@@ -20,6 +20,7 @@ from rich.text import Text
 from plcpilot import __version__, languages
 from plcpilot.cli_agent import agent_app
 from plcpilot.cli_sfc import sfc_app
+from plcpilot.cli_train import train_app
 from plcpilot.console import Ticker, console, progress_bar, rule, styled, warner
 from plcpilot.diagnostics import CheckReport
 from plcpilot.errors import PlcPilotError, optional_import
@@ -53,6 +54,7 @@ bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks: run models over 
 app.add_typer(bench_app, name="bench")
 app.add_typer(agent_app, name="agent")
 app.add_typer(sfc_app, name="sfc")
+app.add_typer(train_app, name="train")
 out = console()
 err = console(stderr=True)
 

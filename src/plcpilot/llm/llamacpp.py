@@ -8,6 +8,7 @@ millisecond per token) rather than llama.cpp's GBNF sampler (~10 ms per token he
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -71,10 +72,10 @@ class LlamaCppBackend:
     accepts = frozenset({"lark", "json_schema"})
     max_concurrency = 1  # one llama.cpp context, not thread-safe
 
-    def __init__(self, path: Path, spec: str, n_ctx: int = 4096):
+    def __init__(self, path: Path, spec: str, n_ctx: int = 4096, lora: Path | None = None):
         if not path.is_file():
             raise PlcPilotError(f"{spec}: no GGUF file at {path}")
-        self.spec, self.path, self.n_ctx = spec, path, n_ctx
+        self.spec, self.path, self.n_ctx, self.lora = spec, path, n_ctx, lora
         self._llm = None
         self._tokenizer = None
 
@@ -88,7 +89,8 @@ class LlamaCppBackend:
             Llama = optional_import("llama_cpp", "in-process models", "llm",
                                     "llama-cpp-python").Llama
             self._llm = Llama(model_path=str(self.path), n_ctx=self.n_ctx,
-                              n_threads=default_threads(), verbose=False)
+                              n_threads=default_threads(), verbose=False,
+                              lora_path=str(self.lora) if self.lora else None)
         return self._llm
 
     def tokenizer(self):
@@ -142,3 +144,20 @@ def embedded(rest: str) -> LlamaCppBackend:
 
 def gguf(rest: str) -> LlamaCppBackend:
     return LlamaCppBackend(Path(rest).expanduser(), f"gguf:{rest}")
+
+
+def embedded_lora(rest: str) -> LlamaCppBackend:
+    """`embedded+lora:DIR`: the embedded model with the adapter `plcpilot train lora` wrote."""
+    folder = Path(rest).expanduser()
+    adapter = folder / "adapter.gguf"
+    if not adapter.is_file():
+        raise PlcPilotError(f"embedded+lora:{rest}: no adapter.gguf in {folder} (write one with "
+                            "`plcpilot train lora --base embedded --out DIR`)")
+    try:  # the run's configuration names its base: an adapter fits only the model it was made on
+        base = json.loads((folder / "config.json").read_text()).get("base", "embedded")
+    except (OSError, ValueError, AttributeError):
+        base = "embedded"
+    if base.partition(":")[2] not in ("", EMBEDDED) or not base.startswith("embedded"):
+        raise PlcPilotError(f"embedded+lora:{rest}: the adapter was trained on {base!r}, not on "
+                            f"the embedded {EMBEDDED}")
+    return LlamaCppBackend(model_path(EMBEDDED), f"embedded+lora:{rest}", lora=adapter)

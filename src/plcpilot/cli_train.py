@@ -1,0 +1,114 @@
+"""`plcpilot train …`: build supervised data from the project's own simulators, and train LoRA
+adapters on CPU that every in-process backend loads (`--model embedded+lora:DIR`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from plcpilot.console import console, progress_bar
+
+train_app = typer.Typer(no_args_is_help=True, help="Fine-tuning: data builders and LoRA "
+                                                   "training on CPU.")
+data_app = typer.Typer(no_args_is_help=True, help="Build supervised training data.")
+train_app.add_typer(data_app, name="data")
+out = console()
+err = console(stderr=True)
+
+BaseOpt = Annotated[str, typer.Option("--base", help="embedded[:name] or a local Hugging Face "
+                                                     "model folder.")]
+
+
+@data_app.command("agent")
+def data_agent(
+    to: Annotated[Path, typer.Option("--out", help="JSONL file to write.")],
+    train_seeds: Annotated[int, typer.Option("--train-seeds", min=1, help="Scenario seeds for "
+                                             "the train split.")] = 3,
+    validation_seeds: Annotated[int, typer.Option("--validation-seeds", min=0)] = 1,
+    base: BaseOpt = "embedded",
+) -> None:
+    """Operator-agent decisions from the plant simulator (dev-half wording, random task
+    parameters), split by scenario seed; token counts with the base's tokenizer."""
+    from plcpilot.plant.model import load_plant
+    from plcpilot.train.agent_data import agent_examples, split_seeds
+    from plcpilot.train.records import write_examples
+
+    seeds = split_seeds(train_seeds, validation_seeds)
+    with progress_bar(err) as bar:
+        job = bar.add_task("scenario seeds", total=len(seeds))
+        examples = list(agent_examples(load_plant(), seeds, lambda: bar.advance(job)))
+    write_examples(examples, to)
+    _describe(examples, base, to)
+
+
+def _describe(examples, base: str, to: Path) -> None:
+    from plcpilot.train.base import load_tokenizer
+    from plcpilot.train.lora import encode
+
+    tokenizer = load_tokenizer(base)
+    for split in ("train", "validation"):
+        chosen = [e for e in examples if e.split == split]
+        if not chosen:
+            continue
+        encoded = [encode(tokenizer, e) for e in chosen]
+        total = sum(len(x.ids) for x in encoded)
+        answer = sum(len(x.ids) - x.prompt for x in encoded)
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(Counter(e.kind for e in chosen).items()))
+        out.print(f"{split}: {len(chosen)} examples ({kinds}) in "
+                  f"{len({e.group for e in chosen})} groups; {total:,} tokens, of which "
+                  f"{answer:,} answer tokens (longest {max(len(x.ids) for x in encoded):,})")
+    out.print(f"→ {to}")
+
+
+@train_app.command("lora")
+def train_lora(
+    data: Annotated[Path, typer.Option("--data", help="Examples (JSONL file or folder).")],
+    to: Annotated[Path, typer.Option("--out", help="Run folder (resumed if it exists).")],
+    base: BaseOpt = "embedded",
+    preset_name: Annotated[str, typer.Option("--preset", help="cpu (tuned here) or llm4ias "
+                                             "(the paper's).")] = "cpu",
+    epochs: Annotated[float | None, typer.Option(min=0.01)] = None,
+    lr: Annotated[float | None, typer.Option(min=0)] = None,
+    batch: Annotated[int | None, typer.Option(min=1)] = None,
+    rank: Annotated[int | None, typer.Option(min=1)] = None,
+    alpha: Annotated[float | None, typer.Option(min=0)] = None,
+    top_layers: Annotated[int | None, typer.Option("--top-layers", min=0, help="Adapt only the "
+                                                   "last N blocks (0: all).")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N train "
+                                              "examples.")] = None,
+    checks: Annotated[int, typer.Option("--validation", min=0, help="Validation examples "
+                                        "scored before and after (forward passes only).")] = 24,
+    seed: Annotated[int, typer.Option()] = 0,
+    save_every: Annotated[int, typer.Option("--save-every", min=1, help="Checkpoint every N "
+                                            "optimiser steps.")] = 10,
+) -> None:
+    """Train a LoRA adapter: DIR/adapter (peft), DIR/adapter.gguf (llama.cpp, for
+    `--model embedded+lora:DIR`), DIR/loss.png, DIR/train.json."""
+    from plcpilot.train.presets import preset
+    from plcpilot.train.records import read_examples
+    from plcpilot.train.run import run
+
+    chosen = preset(preset_name, epochs=epochs, lr=lr, batch=batch, rank=rank, alpha=alpha,
+                    top_layers=top_layers)
+    train = read_examples(data, "train")[:limit]
+    validation = [e for e in read_examples(data) if e.split == "validation"][:checks]
+    with progress_bar(err) as bar:
+        job = bar.add_task("training", total=None)
+
+        def heard(p) -> None:
+            rate = p.tokens / p.seconds if p.seconds else 0
+            loss = f", loss {p.loss:.3f}" if p.loss is not None else ""
+            bar.update(job, total=p.total, completed=p.examples,
+                       description=f"training ({rate:.0f} tokens/s{loss})")
+
+        summary = run(base, train, validation, chosen, to, seed=seed, save_every=save_every,
+                      on_progress=heard)
+    out.print(f"{summary['examples']} examples, {summary['tokens']:,} tokens in "
+              f"{summary['seconds']:.0f} s ({summary['tokens_per_second']:.0f} tokens/s); "
+              f"validation loss {summary['validation_loss_before']} → "
+              f"{summary['validation_loss_after']}")
+    out.print(f"→ {to} (use --model embedded+lora:{to})" if summary["adapted_matrices"]
+              else f"→ {to}/adapter (peft)")

@@ -1,0 +1,178 @@
+"""Fine-tuning from the outside: the agent data builder, a tiny model that learns on CPU (no
+download: its tokenizer is trained here), resuming, and the GGUF adapter llama.cpp loads."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import cli
+from plcpilot.plant.agent import lark_grammar, read_answer
+from plcpilot.plant.model import load_plant
+from plcpilot.train.agent_data import agent_examples, split_seeds
+from plcpilot.train.records import read_examples, write_examples
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("peft")
+transformers = pytest.importorskip("transformers")
+
+CHATML = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + "
+          "message['content'] + '<|im_end|>' + '\n'}}{% endfor %}"
+          "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
+
+
+@pytest.fixture(scope="module")
+def agent_data():
+    return list(agent_examples(load_plant(), split_seeds(1, 1)))
+
+
+def test_agent_examples_are_split_by_seed(agent_data):
+    groups = {split: {e.group for e in agent_data if e.split == split}
+              for split in ("train", "validation")}
+    assert groups["train"] and groups["validation"]
+    assert not groups["train"] & groups["validation"]
+    kinds = {e.kind for e in agent_data}
+    assert kinds == {"agent-sop", "agent-abnormal"}
+    # the answers take task parameters from the log: the random ones show up in commands
+    commands = " ".join(read_answer(e.answer)[1] for e in agent_data)
+    assert "run_CNC(" in commands and "alert_to_supervisor(" in commands
+
+
+def test_agent_answers_are_accepted_by_the_station_grammar(agent_data):
+    """Every training answer is a string the inference-time grammar allows, character for
+    character (a model must be able to say what it is taught)."""
+    lark = pytest.importorskip("lark")
+    plant = load_plant()
+    parsers = {}
+    for example in agent_data[::7]:
+        station = next(s for s in plant.stations.values()
+                       if s.role in example.messages[0].content)
+        if station.name not in parsers:
+            parsers[station.name] = lark.Lark(lark_grammar(station), parser="earley",
+                                              lexer="dynamic")
+        parsers[station.name].parse(example.answer)
+
+
+def _tiny_base(texts: list[str]):
+    """A 2-layer Llama with a byte-level BPE tokenizer trained on `texts`: no hub, no file.
+    Its weights are drawn wide: LoRA leaves the output layer and final norm frozen, and at the
+    usual 0.02 they would bound every logit near zero, so no adapter could move the loss."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    from plcpilot.train.base import Base
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(texts, trainers.BpeTrainer(
+        vocab_size=400, special_tokens=["<|im_start|>", "<|im_end|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    tokenizer = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tok, eos_token="<|im_end|>", bos_token="<|im_start|>")
+    tokenizer.chat_template = CHATML
+    torch.manual_seed(0)
+    config = transformers.LlamaConfig(vocab_size=len(tokenizer), hidden_size=32,
+                                      intermediate_size=64, num_hidden_layers=2,
+                                      num_attention_heads=4, num_key_value_heads=2,
+                                      max_position_embeddings=4096,
+                                      initializer_range=0.5)  # frozen output layer with room
+    return Base("tiny", transformers.LlamaForCausalLM(config), tokenizer, None)
+
+
+def test_a_tiny_model_learns_the_answers_on_cpu(agent_data, tmp_path):
+    from plcpilot.train import lora
+    from plcpilot.train.presets import preset
+
+    examples = [e for e in agent_data if e.split == "train"][:6]
+    texts = [m.content for e in examples for m in e.messages] + [e.answer for e in examples]
+    base = _tiny_base(texts)
+    settings = preset("cpu", epochs=8, lr=5e-2, batch=2, rank=32, top_layers=0, bf16=False)
+    before = lora.validation_loss(base.model, base, examples, False)
+    model = lora.train(base, examples, settings, tmp_path, seed=1, save_every=4)
+    after = lora.validation_loss(model, base, examples, False)
+    assert after < 0.7 * before, (before, after)
+    rows = (tmp_path / lora.LOSSES).read_text().splitlines()[1:]
+    assert len(rows) == 24  # 6 examples x 8 epochs / batch 2
+    losses = [float(r.split(",")[3]) for r in rows]
+    assert sum(losses[-4:]) < sum(losses[:4])
+    # a finished run resumes to nothing more: no step is trained or logged twice
+    lora.train(_tiny_base(texts), examples, settings, tmp_path, seed=1, save_every=4)
+    assert len((tmp_path / lora.LOSSES).read_text().splitlines()[1:]) == 24
+
+
+def test_the_shared_system_turn_gives_the_same_loss(agent_data):
+    from plcpilot.train import lora
+
+    examples = [e for e in agent_data if e.split == "train"][:3]
+    base = _tiny_base([m.content for e in examples for m in e.messages])
+    prefixes = lora.SharedPrefixes()
+    with torch.no_grad():
+        for example in examples:
+            x = lora.encode(base.tokenizer, example)
+            assert 0 < x.shared < x.prompt < len(x.ids)
+            full = lora.answer_loss(base.model, x, False).item()
+            shared = lora.answer_loss(base.model, x, False, prefixes).item()
+            assert shared == pytest.approx(full, rel=1e-4)
+
+
+def test_train_cli_refuses_bad_data_clearly(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x"}\n')
+    r = cli("train", "lora", "--data", bad, "--out", tmp_path / "run")
+    assert r.returncode == 2
+    assert b"bad.jsonl:1: not a training example" in r.stderr
+    assert b"Traceback" not in r.stderr
+
+
+def test_data_files_round_trip_and_keep_their_splits(agent_data, tmp_path):
+    path = tmp_path / "agent.jsonl"
+    assert write_examples(agent_data, path) == len(agent_data)
+    assert read_examples(path) == agent_data
+    assert {e.split for e in read_examples(path, "validation")} == {"validation"}
+    assert json.loads(path.read_text().splitlines()[0])["messages"][0]["role"] == "system"
+
+
+def test_embedded_lora_spec_without_an_adapter_is_a_clear_error(tmp_path):
+    r = cli("agent", "decide", "--log", "-", "--mode", "llm", "--model",
+            f"embedded+lora:{tmp_path}", input="[CNC Station][08:00:00] hello\n")
+    assert r.returncode == 2
+    assert b"no adapter.gguf" in r.stderr
+
+
+def test_the_gguf_adapter_gives_llama_cpp_the_logits_peft_gives(tmp_path):
+    """The exported adapter on the embedded GGUF in llama.cpp predicts what the peft model
+    predicts in transformers; without llama.cpp's q/k row order it would not (measured: 64 %
+    of next tokens agree, logit correlation 0.91)."""
+    pytest.importorskip("gguf")
+    llama_cpp = pytest.importorskip("llama_cpp")
+    np = pytest.importorskip("numpy")
+    from plcpilot.llm.models import model_path
+    from plcpilot.train import lora
+    from plcpilot.train.base import load_base
+    from plcpilot.train.gguf_adapter import write_adapter_gguf
+    from plcpilot.train.presets import preset
+
+    base = load_base("embedded")
+    model = lora.attach_lora(base.model, preset("cpu", top_layers=0))
+    torch.manual_seed(0)
+    for name, p in model.named_parameters():
+        if "lora_B" in name:  # a trained adapter's B is non-zero; make this one matter
+            torch.nn.init.normal_(p, std=0.1)
+    assert write_adapter_gguf(model, tmp_path / "adapter.gguf") == 7 * 30
+    ids = base.tokenizer(
+        "<|im_start|>user\nWrite an FX program: a start button X0 latches the motor Y0, a "
+        "stop button X1 releases it, and the overload contact X2 stops it at once.<|im_end|>\n"
+        "<|im_start|>assistant\n", add_special_tokens=False)["input_ids"]
+    with torch.no_grad():
+        ours = model(input_ids=torch.tensor([ids])).logits[0].numpy()
+        with model.disable_adapter():
+            plain = model(input_ids=torch.tensor([ids])).logits[0].numpy()
+    llm = llama_cpp.Llama(model_path=str(model_path()), n_ctx=256, logits_all=True,
+                          verbose=False, lora_path=str(tmp_path / "adapter.gguf"))
+    llm.eval(ids)
+    theirs = np.array(llm.scores[: len(ids)])
+    # llama.cpp runs the quantised base with 8-bit activations: close, not bit-equal
+    assert (theirs.argmax(-1) == ours.argmax(-1)).mean() >= 0.85
+    assert np.corrcoef(theirs.ravel(), ours.ravel())[0, 1] > 0.99
+    assert (plain.argmax(-1) == ours.argmax(-1)).mean() < 0.8  # the adapter does change them
