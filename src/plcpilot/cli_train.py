@@ -81,6 +81,9 @@ def train_lora(
                                               "examples.")] = None,
     checks: Annotated[int, typer.Option("--validation", min=0, help="Validation examples "
                                         "scored before and after (forward passes only).")] = 24,
+    start_from: Annotated[Path | None, typer.Option(
+        "--start-from", help="Continue another run's adapter (DIR/adapter): more epochs, "
+                             "another learning rate.")] = None,
     seed: Annotated[int, typer.Option()] = 0,
     save_every: Annotated[int, typer.Option("--save-every", min=1, help="Checkpoint every N "
                                             "optimiser steps.")] = 10,
@@ -105,7 +108,7 @@ def train_lora(
                        description=f"training ({rate:.0f} tokens/s{loss})")
 
         summary = run(base, train, validation, chosen, to, seed=seed, save_every=save_every,
-                      on_progress=heard)
+                      start_from=start_from, on_progress=heard)
     out.print(f"{summary['examples']} examples, {summary['tokens']:,} tokens in "
               f"{summary['seconds']:.0f} s ({summary['tokens_per_second']:.0f} tokens/s); "
               f"validation loss {summary['validation_loss_before']} → "

@@ -80,11 +80,19 @@ def _tiny_base(texts: list[str]):
     return Base("tiny", transformers.LlamaForCausalLM(config), tokenizer, None)
 
 
+def _short(example):
+    """The example with a short system turn and log (a tiny model's test needs no more)."""
+    system, user = example.messages
+    return example.model_copy(update={"messages": [
+        system.model_copy(update={"content": system.content[:400]}),
+        user.model_copy(update={"content": user.content[-400:]})]})
+
+
 def test_a_tiny_model_learns_the_answers_on_cpu(agent_data, tmp_path):
     from plcpilot.train import lora
     from plcpilot.train.presets import preset
 
-    examples = [e for e in agent_data if e.split == "train"][:6]
+    examples = [_short(e) for e in agent_data if e.split == "train"][:6]
     texts = [m.content for e in examples for m in e.messages] + [e.answer for e in examples]
     base = _tiny_base(texts)
     settings = preset("cpu", epochs=8, lr=5e-2, batch=2, rank=32, top_layers=0, bf16=False)
@@ -99,6 +107,12 @@ def test_a_tiny_model_learns_the_answers_on_cpu(agent_data, tmp_path):
     # a finished run resumes to nothing more: no step is trained or logged twice
     lora.train(_tiny_base(texts), examples, settings, tmp_path, seed=1, save_every=4)
     assert len((tmp_path / lora.LOSSES).read_text().splitlines()[1:]) == 24
+    # another run can start from this one's adapter: it starts where this one ended
+    more = tmp_path / "more"
+    lora.train(_tiny_base(texts), examples, settings.model_copy(update={"epochs": 1}), more,
+               seed=2, start_from=tmp_path / lora.CHECKPOINT / lora.ADAPTER)
+    first = float((more / lora.LOSSES).read_text().splitlines()[1].split(",")[3])
+    assert first < losses[0] / 2
 
 
 def test_the_shared_system_turn_gives_the_same_loss(agent_data):
@@ -176,3 +190,12 @@ def test_the_gguf_adapter_gives_llama_cpp_the_logits_peft_gives(tmp_path):
     assert (theirs.argmax(-1) == ours.argmax(-1)).mean() >= 0.85
     assert np.corrcoef(theirs.ravel(), ours.ravel())[0, 1] > 0.99
     assert (plain.argmax(-1) == ours.argmax(-1)).mean() < 0.8  # the adapter does change them
+
+
+def test_an_adapter_of_another_base_is_refused_by_name(tmp_path):
+    (tmp_path / "adapter.gguf").write_bytes(b"GGUF")
+    (tmp_path / "config.json").write_text('{"base": "/models/other-llama"}')
+    r = cli("agent", "decide", "--log", "-", "--mode", "llm", "--model",
+            f"embedded+lora:{tmp_path}", input="[CNC Station][08:00:00] hello\n")
+    assert r.returncode == 2
+    assert b"trained on '/models/other-llama'" in r.stderr

@@ -134,19 +134,24 @@ def _order(n: int, epochs: float, seed: int) -> list[int]:
 
 
 def train(base: Base, examples: list[Example], preset: Preset, out: Path, *, seed: int = 0,
-          save_every: int = 10, max_tokens: int = 4096,
+          save_every: int = 10, max_tokens: int = 4096, start_from: Path | None = None,
           on_progress: Callable[[Progress], None] = lambda p: None):
-    """Train (or resume) a LoRA adapter into `out`; returns the peft model."""
+    """Train (or resume) a LoRA adapter into `out`, from zero or from the peft adapter folder
+    `start_from` (another run's, same rank and blocks: more epochs, another learning rate);
+    returns the peft model."""
     import torch
 
     torch.manual_seed(seed)
     random.seed(seed)
+    out.mkdir(parents=True, exist_ok=True)
     encoded = [encode(base.tokenizer, e) for e in examples]
     too_long = [e.id for e, x in zip(examples, encoded, strict=True) if len(x.ids) > max_tokens]
     if too_long:
         raise PlcPilotError(f"{len(too_long)} examples exceed {max_tokens} tokens (e.g. "
                             f"{too_long[0]}); the model's context at inference is that long")
     model = attach_lora(base.model, preset)
+    if start_from is not None:
+        _load_adapter(model, start_from)
     params = [p for p in model.parameters() if p.requires_grad]
     order = _order(len(encoded), preset.epochs, seed)
     steps = math.ceil(len(order) / preset.batch)
@@ -219,9 +224,7 @@ def _resume(model, optimizer, schedule, out: Path) -> dict:
     if not (folder / STATE).is_file():
         (out / LOSSES).unlink(missing_ok=True)  # a fresh run: no curve of an earlier one
         return start
-    peft = optional_import("peft", "LoRA fine-tuning", "train")
-    weights = peft.utils.load_peft_weights(str(folder / ADAPTER))
-    peft.set_peft_model_state_dict(model, weights)
+    _load_adapter(model, folder / ADAPTER)
     saved = torch.load(folder / "optimizer.pt", weights_only=False)
     optimizer.load_state_dict(saved["optimizer"])
     schedule.load_state_dict(saved["schedule"])
@@ -229,6 +232,16 @@ def _resume(model, optimizer, schedule, out: Path) -> dict:
     state = json.loads((folder / STATE).read_text())
     _trim_losses(out / LOSSES, state["step"])
     return state
+
+
+def _load_adapter(model, folder: Path) -> None:
+    peft = optional_import("peft", "LoRA fine-tuning", "train")
+    if not (folder / "adapter_config.json").is_file():
+        raise PlcPilotError(f"{folder}: not a peft adapter folder (no adapter_config.json)")
+    result = peft.set_peft_model_state_dict(model, peft.utils.load_peft_weights(str(folder)))
+    if [k for k in result.unexpected_keys if "lora" in k]:
+        raise PlcPilotError(f"{folder}: the adapter does not fit these settings (another rank "
+                            "or other blocks)")
 
 
 def _trim_losses(path: Path, step: int) -> None:

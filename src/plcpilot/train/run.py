@@ -55,17 +55,18 @@ def machine() -> dict:
 
 
 def run(base_spec: str, train: list[Example], validation: list[Example], preset: Preset,
-        out: Path, *, seed: int, save_every: int,
+        out: Path, *, seed: int, save_every: int, start_from: Path | None,
         on_progress: Callable[[lora.Progress], None]) -> dict:
     config = {"base": base_spec, "preset": preset.model_dump(), "seed": seed,
-              "examples": len(train), "data": data_digest(train)}
+              "examples": len(train), "data": data_digest(train),
+              "start_from": str(start_from) if start_from else None}
     _hold(out, config)
     base = load_base(base_spec)
     before = lora.validation_loss(base.model, base, validation, preset.bf16) \
         if validation else None
     started = time.perf_counter()
     model = lora.train(base, train, preset, out, seed=seed, save_every=save_every,
-                       on_progress=on_progress)
+                       start_from=start_from, on_progress=on_progress)
     wall = time.perf_counter() - started
     after = lora.validation_loss(model, base, validation, preset.bf16) if validation else None
     model.save_pretrained(out / "adapter")
