@@ -24,6 +24,7 @@ from plcpilot.plant.model import Plant, Station
 from plcpilot.plant.phrasing import rephrase
 from plcpilot.plant.scenarios import VARIANTS, episode
 from plcpilot.plant.simulator import FaultPlan
+from plcpilot.plant.understand import clip
 from plcpilot.train.records import ChatMessage, Example, Split
 
 SEED_BASE = 1000
@@ -63,7 +64,7 @@ def answer(station: Station, events, gold: str) -> str:
         cause = parse_call(gold, station).args
         reason = f"abnormal event ({cause[0]}): stop and alert the supervisor" if cause else \
             "danger: stop the station"
-    reason = agent.clip(reason.replace('"', "'").replace("\\", "/"), agent.REASON_CHARS)
+    reason = clip(reason.replace('"', "'").replace("\\", "/"), agent.REASON_CHARS)
     return json.dumps({"reason": reason, "command": gold})
 
 
