@@ -33,9 +33,11 @@ def data_agent(
     """Operator-agent decisions from the plant simulator (dev-half wording, random task
     parameters), split by scenario seed; token counts with the base's tokenizer."""
     from plcpilot.plant.model import load_plant
+    from plcpilot.sources import writable
     from plcpilot.train.agent_data import agent_examples, split_seeds
     from plcpilot.train.records import write_examples
 
+    writable(to, "--out")  # before the work, not after it
     seeds = split_seeds(train_seeds, validation_seeds)
     with progress_bar(err) as bar:
         job = bar.add_task("scenario seeds", total=len(seeds))

@@ -137,6 +137,13 @@ def test_train_cli_refuses_bad_data_clearly(tmp_path):
     assert r.returncode == 2
     assert b"bad.jsonl:1: not a training example" in r.stderr
     assert b"Traceback" not in r.stderr
+    bad.write_bytes(b"\x00\xff{{{\n")
+    r = cli("train", "lora", "--data", bad, "--out", tmp_path / "run")
+    assert r.returncode == 2 and b"not UTF-8" in r.stderr and b"Traceback" not in r.stderr
+    good = tmp_path / "good.jsonl"
+    write_examples(list(agent_examples(load_plant(), split_seeds(1, 0)))[:1], good)
+    r = cli("train", "lora", "--data", good, "--out", bad)
+    assert r.returncode == 2 and b"is a file" in r.stderr and b"Traceback" not in r.stderr
 
 
 def test_data_files_round_trip_and_keep_their_splits(agent_data, tmp_path):

@@ -54,6 +54,9 @@ def read_examples(path: Path, split: Split | None = None) -> list[Example]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as e:
         raise PlcPilotError(f"{path}: cannot read training data ({e.strerror or e})") from None
+    except UnicodeDecodeError as e:
+        raise PlcPilotError(f"{path}: not UTF-8 text (byte {e.start}); training data is JSON "
+                            "lines") from None
     out = []
     for number, line in enumerate(lines, 1):
         if not line.strip():

@@ -29,6 +29,8 @@ def data_digest(examples: list[Example]) -> str:
 
 
 def _hold(out: Path, config: dict) -> None:
+    if out.exists() and not out.is_dir():
+        raise PlcPilotError(f"--out {out} is a file; a training run needs a folder")
     out.mkdir(parents=True, exist_ok=True)
     path = out / CONFIG
     if path.is_file():
