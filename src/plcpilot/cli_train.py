@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from plcpilot.console import console, progress_bar
+from plcpilot.errors import PlcPilotError
 
 train_app = typer.Typer(no_args_is_help=True, help="Fine-tuning: data builders and LoRA "
                                                    "training on CPU.")
@@ -44,6 +45,76 @@ def data_agent(
         examples = list(agent_examples(load_plant(), seeds, lambda: bar.advance(job)))
     write_examples(examples, to)
     _describe(examples, base, to)
+
+
+@data_app.command("code")
+def data_code(
+    to: Annotated[Path, typer.Option("--out", help="JSONL file to write (train and validation "
+                                                   "examples).")],
+    per_family: Annotated[int, typer.Option("--per-family", min=1, help="Draws per family; "
+                                            "each makes one FX IL and one ST task.")] = 40,
+    tasks_out: Annotated[Path | None, typer.Option(
+        "--tasks-out", help="Also write the verified tasks as task files, "
+                            "DIR/{train,validation,test}/{fx-il,st}.json (test: the held-out "
+                            "family, for `plcpilot bench run`).")] = None,
+    benchmark: Annotated[list[Path] | None, typer.Option(
+        "--benchmark", help="More benchmark task files whose prompts no generated prompt may "
+                            "nearly duplicate (the shipped sets are always screened).")] = None,
+    near: Annotated[float | None, typer.Option(min=0, max=1, help="MiniLM cosine from which a "
+                                               "prompt counts as a near-duplicate "
+                                               "[default: 0.85].")] = None,
+    seed: Annotated[int, typer.Option()] = 0,
+    base: BaseOpt = "embedded",
+) -> None:
+    """Code-generation examples from the synthetic families (latches, interlocks, delays,
+    pulses, flashers, counters, sequences, scaling; alarms held out): each task's reference
+    passes its tests, its mutants fail them, and its prompt is no near-duplicate of a benchmark
+    prompt."""
+    from plcpilot.paths import shipped_tasks
+    from plcpilot.retrieval.embeddings import default_embedder
+    from plcpilot.sources import writable
+    from plcpilot.spec import load_tasks
+    from plcpilot.train.code_data import NEAR, build_tasks, code_examples
+    from plcpilot.train.families import FAMILIES, HELD_OUT
+    from plcpilot.train.records import write_examples
+
+    writable(to, "--out")
+    if tasks_out is not None and tasks_out.exists() and not tasks_out.is_dir():
+        raise PlcPilotError(f"--tasks-out {tasks_out} is a file; give a folder")
+    screened = [t for language in ("fx-il", "st", "sfc")
+                for t in load_tasks(shipped_tasks(language))]
+    screened += [t for path in benchmark or [] for t in load_tasks(path)]
+    embedder = default_embedder()
+    near = NEAR if near is None else near
+    with progress_bar(err) as bar:
+        job = bar.add_task("drawing and verifying tasks",
+                           total=per_family * (len(FAMILIES) + len(HELD_OUT)))
+        built = build_tasks(per_family, seed, screened, embedder, near,
+                            lambda: bar.advance(job))
+    if tasks_out is not None:
+        _write_tasks(built.tasks, tasks_out)
+    examples = list(code_examples(built, embedder, seed))
+    if not examples:
+        raise PlcPilotError("no task survived verification; nothing to write")
+    write_examples(examples, to)
+    counts = ", ".join(f"{split} {len(tasks)}" for split, tasks in built.tasks.items())
+    dropped = ", ".join(f"{n} {why}" for why, n in built.dropped.items() if n) or "none"
+    out.print(f"tasks kept: {counts}; dropped: {dropped}; closest to a benchmark prompt "
+              f"(of {len(screened)}): cosine {built.nearest_benchmark:.3f} (limit {near})")
+    _describe(examples, base, to)
+
+
+def _write_tasks(tasks: dict, folder: Path) -> None:
+    import json
+
+    for split, chosen in tasks.items():
+        for language in sorted({t.language for t in chosen}):
+            path = folder / split / f"{language}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            records = [t.model_dump(mode="json", by_alias=True, exclude_none=True)
+                       for t in chosen if t.language == language]
+            path.write_text(json.dumps(records, indent=1) + "\n")
+            out.print(f"→ {path} ({len(records)} tasks)")
 
 
 def _describe(examples, base: str, to: Path) -> None:

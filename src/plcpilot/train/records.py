@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from plcpilot.errors import PlcPilotError, first_problem
 
-Split = Literal["train", "validation"]
+Split = Literal["train", "validation", "test"]  # test: held out, never trained on
 
 
 class ChatMessage(BaseModel):
