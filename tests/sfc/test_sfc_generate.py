@@ -23,6 +23,9 @@ UNSAFE = {**SAFE, "steps": [*SAFE["steps"], {"name": "Other"}],
           "transitions": [{"from": ["Off"], "to": ["On", "Other"], "condition": "start"},
                           {"from": ["On"], "to": ["Off"], "condition": "NOT start"},
                           {"from": ["Other"], "to": ["Off"], "condition": "NOT start"}]}
+# SAFE's topology with a condition the checker rejects (an undeclared variable)
+SAFE_BUT_INVALID = {**SAFE, "transitions": [{**SAFE["transitions"][0], "condition": "stat"},
+                                            SAFE["transitions"][1]]}
 
 
 def test_an_unsafe_chart_is_repaired_and_written_as_plcopen(tmp_path):
@@ -49,17 +52,22 @@ def test_an_unsafe_chart_is_repaired_and_written_as_plcopen(tmp_path):
 
 
 def test_a_bench_run_over_charts_reports_safe_at_k(tmp_path):
+    """Safe@k counts charts that pass the checker and are safe; a safe topology around ST the
+    checker rejects is shown apart, never as a success."""
     replies = tmp_path / "replies.json"
-    replies.write_text(json.dumps([json.dumps(UNSAFE), json.dumps(SAFE)]))
+    replies.write_text(json.dumps([json.dumps(c) for c in (UNSAFE, SAFE, SAFE_BUT_INVALID)]))
     tasks = tmp_path / "tasks.yaml"
     tasks.write_text(yaml.safe_dump([{"id": "lamp", "language": "sfc", "prompt": "lamp",
                                       "reference": json.dumps(SAFE)}]))
     out = tmp_path / "run"
     r = cli("bench", "run", "--tasks", tasks, "--model", f"scripted:{replies}", "--mode",
-            "llm-only", "--samples", "2", "--out", out)
+            "llm-only", "--samples", "3", "--out", out)
     assert r.returncode == 0, r.stderr.decode()[-2000:]
     samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
-    assert sorted(s["safe"] for s in samples) == [False, True]
+    by_sample = {s["sample"]: s for s in samples}
+    assert [by_sample[i]["safe"] for i in range(3)] == [False, True, True]
+    assert [by_sample[i]["valid_safe"] for i in range(3)] == [False, True, False]
     report = (out / "report.md").read_text()
-    assert "| checker | Safe-SFC | behaviour |" in report
-    assert "pass@1 50.0 %, pass@2 100.0 %" in report
+    assert "| checker | Safe-SFC topology | valid and safe (Safe@k) | behaviour |" in report
+    assert "pass@1 66.7 %, pass@2 100.0 %" in report  # topology
+    assert "pass@1 33.3 %, pass@2 66.7 %" in report  # valid and safe

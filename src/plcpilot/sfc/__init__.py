@@ -4,8 +4,8 @@ simulation on the `st` interpreter.
 The language object the registry loads (entry point `sfc` in pyproject.toml). A program is a
 chart as text: the reduced JSON form (plcpilot.sfc.model; what a model writes, under its JSON
 schema) or PLCopen TC6 XML. Its check report carries the structural and ST tiers and, as an
-extra verdict, `safe`: the Safe-SFC criteria decided by plcpilot.sfc.safety (LLM4SFC's Safe@k
-counts it).
+extra verdicts, `safe`: the Safe-SFC criteria decided by plcpilot.sfc.safety on the chart's
+topology, and `valid_safe`: that and the checker's pass (what Safe@k counts).
 """
 
 from __future__ import annotations
@@ -50,7 +50,10 @@ class SfcLanguage:
     answer_rule = "a single JSON object"
     options = ()
     codes = _CODES
-    verdicts = {"safe": "Safe-SFC"}
+    # `safe` judges the topology of any chart that reads, even one whose ST the checker rejects;
+    # `valid_safe` also needs the checker's pass: a safe chart that cannot be used is no success,
+    # so it is the one Safe@k counts
+    verdicts = {"safe": "Safe-SFC topology", "valid_safe": "valid and safe (Safe@k)"}
     # warnings the repair loop treats as errors in generated charts: an unsafe chart is repaired
     generated_errors = frozenset({"unsafe", "dead-end", "never-entered"})
 
@@ -65,7 +68,7 @@ class SfcLanguage:
             return CheckReport(language=self.name, is_valid=False,
                                tiers={"structure": 0.0, "st": 0.0}, overall=0.0,
                                errors=[Diagnostic(code="unreadable", message=str(e))],
-                               safe=False)
+                               safe=False, valid_safe=False)
         report = check_chart(chart)
         safety = verify(chart, timeout_s=SAFETY_SECONDS)
         report.warnings += [Diagnostic(code="unsafe", message=f"{v.criterion}: {v.message}")
@@ -74,6 +77,7 @@ class SfcLanguage:
             report.warnings.append(Diagnostic(code="safety-undecided",
                                               message=safety.undecided_reason or ""))
         report.safe = bool(safety.decided and safety.safe)  # CheckReport allows extra fields
+        report.valid_safe = report.is_valid and report.safe
         return report
 
     def simulator(self, source: str, entry: str | None = None, **_):
