@@ -183,3 +183,36 @@ def test_r_wins_over_s_in_the_same_scan():
                  {"name": "B", "actions": [{"qualifier": "R", "action": "out"}]}],
                 [{"from": ["S0"], "to": ["A", "B"], "condition": "go"}])
     assert run(m, 3, go=True) == [False, False, False]
+
+
+@pytest.mark.parametrize("name", ["beremiz__hist__traffic_lights.xml", "matiec__SFC_TEST.xml",
+                                  "plcrex__TC001.xml"])
+def test_action_blocks_never_cover_the_chart_under_them(name):
+    """A step with many actions has a tall block: the rows under it move down, so the block
+    meets no bar, transition, jump or other block (the export's coordinates are these)."""
+    from plcpilot.sfc.layout import place
+
+    items = place(read_chart(CORPUS / "sfc" / name)).items
+    blocks = [i for i in items if i.kind == "actionBlock"]
+
+    def meets(a, b):
+        return (a.x < b.x + b.width and b.x < a.x + a.width and a.y < b.y + b.height + 1
+                and b.y < a.y + a.height + 1)
+
+    hits = [(a.id, b.kind) for a in blocks for b in items
+            if b is not a and b.kind != "step" and meets(a, b)]
+    assert hits == []
+
+
+def test_a_step_never_entered_is_drawn_red(tmp_path):
+    chart = tmp_path / "dead.sfc"
+    chart.write_text(json.dumps({
+        "name": "Dead", "variables": [{"name": "go", "kind": "input"}],
+        "steps": [{"name": "S0", "initial": True}, {"name": "A"}, {"name": "Lost"}],
+        "transitions": [{"from": ["S0"], "to": ["A"], "condition": "go"},
+                        {"from": ["A"], "to": ["S0"], "condition": "NOT go", "jump": True},
+                        {"from": ["Lost"], "to": ["S0"], "condition": "go", "jump": True}]}))
+    r = cli("sfc", "render", chart, "-o", tmp_path / "d.svg", "--violation")
+    assert r.returncode == 0, r.stderr.decode()
+    svg = (tmp_path / "d.svg").read_text()
+    assert "step Lost is never active" in svg and "#fff5f5" in svg

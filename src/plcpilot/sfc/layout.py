@@ -116,8 +116,20 @@ def place(chart: Chart, first_id: int = 1) -> Drawing:
     def px(col: int) -> int:
         return 40 + col * COLUMN
 
+    # a row grows by what its tallest action block hangs below its step, so that the block
+    # never reaches the bars, wires and labels under it
+    rows = 1 + max([r for _, r in (*grid.step_cell.values(), *grid.trans_cell.values())],
+                   default=0)
+    extra = [0] * rows
+    for s in chart.steps:
+        _, row = grid.step_cell[s.name]
+        extra[row] = max(extra[row], footprint(s) - STEP_H)
+    tops = [20]
+    for row in range(rows):
+        tops.append(tops[-1] + ROW + extra[row])
+
     def py(row: int) -> int:
-        return 20 + row * ROW
+        return tops[row]
 
     steps = {}
     for s in chart.steps:
@@ -133,7 +145,8 @@ def place(chart: Chart, first_id: int = 1) -> Drawing:
     for name, item in steps.items():
         outs = [trans[k] for k in grid.outgoing.get(name, [])]
         below[name] = item if len(outs) < 2 else add(_bar(
-            next(ids), "selectionDivergence", [item], outs, item.y + STEP_H + BAR_GAP, 1))
+            next(ids), "selectionDivergence", [item], outs,
+            item.y + footprint(item.payload) + BAR_GAP, 1))
     for k, t in enumerate(chart.transitions):
         item = trans[k]
         sources = [below[s] for s in t.source if s in below]
@@ -176,6 +189,11 @@ def place(chart: Chart, first_id: int = 1) -> Drawing:
             block.wires[step.id] = [(block.x, step.y + STEP_H // 2),
                                     (step.x + STEP_W, step.y + STEP_H // 2)]
     return Drawing(items, steps, trans)
+
+
+def footprint(step) -> int:
+    """How far a step reaches down the chart: its box, or its action block when taller."""
+    return max(STEP_H, ACTION_LINE * len(step.actions))
 
 
 def _bar(lid: int, kind: str, above: list[Item], under: list[Item], y: int, height: int

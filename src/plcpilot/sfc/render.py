@@ -9,7 +9,8 @@ down with the target's name. Coordinates are plcpilot.sfc.layout's, the same the
 export writes, so the picture is what an editor will show.
 
 A Safe-SFC counterexample can be highlighted: the steps active at its end and the transitions
-it fired are drawn in red, numbered in firing order.
+it fired are drawn in red, numbered in firing order; a step that is never active is drawn red
+on its own.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def render(chart: Chart, path: Path, violation: Violation | None = None) -> list
     ax.set_ylim(height, 0)
     ax.axis("off")
     hot_steps = set(violation.path[-1].active) if violation and violation.path else set()
+    hot_steps |= set(violation.steps) if violation else set()
     moves = [m.fired for m in (violation.path if violation else []) if m.fired]
     fired = {k: n for n, k in enumerate(moves, start=1)}  # transition → its (last) firing
     for item in drawing.items:

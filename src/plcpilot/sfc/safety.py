@@ -49,6 +49,8 @@ class Violation(BaseModel):
     criterion: Criterion
     message: str
     path: list[Move] = Field(default_factory=list)  # from the initial marking
+    # the steps it is about when no path can show it (a step that is never active)
+    steps: list[str] = Field(default_factory=list)
 
 
 class SafetyReport(BaseModel):
@@ -170,7 +172,7 @@ def _shortest(parent: dict[int, tuple[int, int] | None], net: _Net, m: int) -> l
 
 def _unreached(net: _Net, chart: Chart, seen_steps: int, converged: set[int]
                ) -> list[Violation]:
-    out = [Violation(criterion="reachable", message=f"step {n} is never active")
+    out = [Violation(criterion="reachable", message=f"step {n} is never active", steps=[n])
            for i, n in enumerate(net.names) if not seen_steps >> i & 1]
     out += [Violation(criterion="convergence", message=f"{net.label(k, chart)} never has all "
                       "its source steps active: the parallel convergence is never reached")

@@ -126,7 +126,7 @@ def search(net: _Net, chart: Chart, pairs, deadline: float, max_states: int):
     for i, name in enumerate(net.names):
         if reached & sym.x[i] == bdd.false:
             violations.append(Violation(criterion="reachable", message=f"step {name} is never "
-                                        "active"))
+                                        "active", steps=[name]))
     for (k, enabled, _, _), (_, src, _) in zip(sym.moves, net.transitions, strict=True):
         if len(_bits(src)) > 1 and reached & enabled == bdd.false:
             violations.append(Violation(
