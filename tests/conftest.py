@@ -17,12 +17,13 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 XOJO = CORPUS / "fx" / "xojo"
 
 
-def cli(*args: str, input: str | bytes | None = None) -> subprocess.CompletedProcess:
+def cli(*args: str, input: str | bytes | None = None, timeout: float = 120
+        ) -> subprocess.CompletedProcess:
     """Run the installed `plcpilot` command as a user would."""
     if isinstance(input, str):
         input = input.encode()
     return subprocess.run([sys.executable, "-m", "plcpilot", *map(str, args)], input=input,
-                          capture_output=True, cwd=ROOT, timeout=120)
+                          capture_output=True, cwd=ROOT, timeout=timeout)
 
 
 class Scanner:

@@ -3,6 +3,7 @@ adapters on CPU that every in-process backend loads (`--model embedded+lora:DIR`
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -64,6 +65,8 @@ def data_code(
                                                "prompt counts as a near-duplicate "
                                                "[default: 0.85].")] = None,
     seed: Annotated[int, typer.Option()] = 0,
+    jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Processes that verify "
+                                             "tasks [default: one per CPU].")] = None,
     base: BaseOpt = "embedded",
 ) -> None:
     """Code-generation examples from the synthetic families (latches, interlocks, delays,
@@ -74,8 +77,7 @@ def data_code(
     from plcpilot.retrieval.embeddings import default_embedder
     from plcpilot.sources import writable
     from plcpilot.spec import load_tasks
-    from plcpilot.train.code_data import NEAR, build_tasks, code_examples
-    from plcpilot.train.families import FAMILIES, HELD_OUT
+    from plcpilot.train.code_data import NEAR, code_examples, draw_tasks, screen, verified_tasks
     from plcpilot.train.records import write_examples
 
     writable(to, "--out")
@@ -84,13 +86,14 @@ def data_code(
     screened = [t for language in ("fx-il", "st", "sfc")
                 for t in load_tasks(shipped_tasks(language))]
     screened += [t for path in benchmark or [] for t in load_tasks(path)]
-    embedder = default_embedder()
     near = NEAR if near is None else near
+    total = sum(not isinstance(item, str) for _, item in draw_tasks(per_family, seed))
     with progress_bar(err) as bar:
-        job = bar.add_task("drawing and verifying tasks",
-                           total=per_family * (len(FAMILIES) + len(HELD_OUT)))
-        built = build_tasks(per_family, seed, screened, embedder, near,
-                            lambda: bar.advance(job))
+        job = bar.add_task("verifying tasks and their mutants", total=total)
+        built = verified_tasks(per_family, seed, lambda: bar.advance(job),
+                               jobs or os.cpu_count() or 1)
+    embedder = default_embedder()
+    screen(built, screened, embedder, near)
     if tasks_out is not None:
         _write_tasks(built.tasks, tasks_out)
     examples = list(code_examples(built, embedder, seed))

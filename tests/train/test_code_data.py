@@ -15,7 +15,7 @@ from plcpilot import languages
 from plcpilot.generate.prompts import instruction, system_prompt
 from plcpilot.paths import shipped_tasks
 from plcpilot.spec import Task, load_tasks
-from plcpilot.train.code_data import NEAR, build_tasks
+from plcpilot.train.code_data import NEAR, Built, draw_tasks, screen
 from plcpilot.train.families import FAMILIES, HELD_OUT
 from plcpilot.train.records import read_examples
 from plcpilot.verify import mutation_check, verify_task
@@ -28,20 +28,21 @@ llguidance = pytest.importorskip("llguidance")
 def built(tmp_path_factory):
     folder = tmp_path_factory.mktemp("code")
     result = cli("train", "data", "code", "--out", str(folder / "code.jsonl"),
-                 "--per-family", "3", "--tasks-out", str(folder / "tasks"),
-                 "--benchmark", str(CORPUS / "st" / "agents4plc"))
+                 "--per-family", "2", "--tasks-out", str(folder / "tasks"),
+                 "--benchmark", str(CORPUS / "st" / "agents4plc"),
+                 timeout=900)  # verifies ~60 tasks and their mutants: about a minute idle
     assert result.returncode == 0, result.stderr.decode()
     return SimpleNamespace(folder=folder, output=result.stdout.decode(),
                            examples=read_examples(folder / "code.jsonl"),
-                           tasks={split: [t for lang in ("fx-il", "st") for t in
-                                          load_tasks(folder / "tasks" / split / f"{lang}.json")]
+                           tasks={split: load_tasks(folder / "tasks" / split)
                                   for split in ("train", "validation", "test")})
 
 
-def test_every_family_gives_verified_tasks_in_both_languages(built):
+def test_every_family_gives_verified_tasks_in_each_of_its_languages(built):
     kept = [t for tasks in built.tasks.values() for t in tasks]
     assert {(t.family, t.language) for t in kept} == {
-        (f.name, lang) for f in (*FAMILIES, *HELD_OUT) for lang in ("fx-il", "st")}
+        (f.name, lang) for f in (*FAMILIES, *HELD_OUT) for lang in f.languages}
+    assert sum(f.sfc is not None for f in FAMILIES) >= 6
     for task in kept:
         assert verify_task(task).passed, task.id
     # the mutants of a sample fail the tests (the builder checked all of them)
@@ -65,6 +66,8 @@ def test_examples_use_the_inference_prompts(built):
     tasks = {t.id: t for tasks in built.tasks.values() for t in tasks}
     for example in built.examples:
         task_id, _, template = example.id.rpartition("-")
+        if template == "masked":
+            continue
         template = {"only": "code-only", "part": "two-part"}[template]
         task = tasks[task_id.removesuffix("-code").removesuffix("-two")]
         language = languages.get(task.language)
@@ -76,6 +79,23 @@ def test_examples_use_the_inference_prompts(built):
         else:
             assert example.answer.startswith(f"```{language.code_fence}\n"
                                              f"{task.reference.strip()}\n```\n")
+
+
+def test_masked_charts_are_the_reference_with_lines_cut_out(built):
+    """Sub-graph masking (LLM4SFC): filling each mask with its answer line gives the chart."""
+    tasks = {t.id: t for tasks in built.tasks.values() for t in tasks}
+    masked = [e for e in built.examples if e.kind == "sfc-masked"]
+    assert masked and len(masked) == sum(e.id.endswith("code-only") and e.kind == "code-sfc"
+                                         for e in built.examples)
+    for example in masked:
+        task = tasks[example.id.removesuffix("-masked")]
+        text = example.messages[1].content
+        assert "<MASK 1>" in text and task.prompt.strip() in text
+        for line in example.answer.splitlines():
+            mask, _, body = line.partition(": ")
+            assert text.count(mask) == 1
+            text = text.replace(mask, body)
+        assert task.reference.strip() in text
 
 
 class _Bytes:
@@ -92,7 +112,7 @@ def test_code_only_answers_are_accepted_by_the_decoding_grammar(built):
     """A model must be able to say what it is taught under rag+grammar: each answer is fed
     byte by byte to llguidance with the grammar the pipeline decodes with."""
     tokenizer = llguidance.LLTokenizer(llguidance.TokenizerWrapper(_Bytes()))
-    backend = SimpleNamespace(accepts=frozenset({"lark"}))
+    backend = SimpleNamespace(accepts=frozenset({"lark", "json_schema"}))
     grammars = {}
     for example in built.examples:
         if not example.id.endswith("code-only"):
@@ -131,11 +151,12 @@ def test_no_prompt_is_a_near_duplicate_of_a_benchmark_prompt(built):
 def test_a_benchmark_prompt_among_the_draws_is_dropped():
     from plcpilot.retrieval.embeddings import default_embedder
 
-    first = build_tasks(1, 0, [], default_embedder())
-    copied = first.all()[0]
-    again = build_tasks(1, 0, [Task(id="bench", prompt=copied.prompt)], default_embedder())
-    assert copied.id not in {t.id for t in again.all()}
-    assert again.dropped["near-duplicate of a benchmark prompt"] >= 1
+    drawn = [task for _, task in draw_tasks(1, 0)][:4]
+    built = Built(tasks={"train": drawn})
+    copied = drawn[0]
+    screen(built, [Task(id="bench", prompt=copied.prompt)], default_embedder())
+    assert copied.id not in {t.id for t in built.all()}
+    assert built.dropped["near-duplicate of a benchmark prompt"] >= 1
 
 
 def test_report_and_hostile_options(built, tmp_path):

@@ -5,10 +5,11 @@ measure transfer to a kind of problem the model has not seen."""
 
 from plcpilot.train.families.analog import ALARM, SCALING
 from plcpilot.train.families.counting import COUNTER, SEQUENCE
+from plcpilot.train.families.data import AVERAGE
 from plcpilot.train.families.logic import INTERLOCK, LATCH
 from plcpilot.train.families.timing import FLASHER, OFF_DELAY, ON_DELAY_CHAIN, PULSE
 
 FAMILIES = (LATCH, INTERLOCK, ON_DELAY_CHAIN, OFF_DELAY, PULSE, FLASHER, COUNTER, SEQUENCE,
-            SCALING)
+            SCALING, AVERAGE)
 HELD_OUT = (ALARM,)
 BY_NAME = {f.name: f for f in (*FAMILIES, *HELD_OUT)}

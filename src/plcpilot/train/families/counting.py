@@ -15,10 +15,13 @@ from plcpilot.train.families.base import (
     fx_k,
     fx_program,
     hold,
+    move,
     press,
     seconds,
+    sfc_chart,
     st_program,
     st_time,
+    step,
     tenths,
     timer_numbers,
     words,
@@ -176,6 +179,19 @@ def _sequence_st(draw: Draw, names: dict[str, str]) -> str:
     return st_program("Sequence", draw, body, local)
 
 
+def _sequence_sfc(draw: Draw, names: dict[str, str]) -> str:
+    p = draw.params
+    steps = [f"{word.capitalize()}Step" for word in p["steps"]]
+    moves = [move("Idle", steps[0], names["start"])]
+    for i, (name, t) in enumerate(zip(steps, p["times"], strict=True)):
+        last = i + 1 == len(steps)
+        moves.append(move(name, "Idle" if last else steps[i + 1], f"{name}.T >= {st_time(t)}",
+                          jump=last))
+    return sfc_chart("Sequence", draw, [step("Idle", initial=True),
+                                        *(step(n, names[f"s{i}"]) for i, n in enumerate(steps))],
+                     moves)
+
+
 def _sequence_tests(draw: Draw) -> list[tuple[str, list[dict]]]:
     times = draw.params["times"]
     outs = [f"s{i}" for i in range(len(times))]
@@ -197,7 +213,7 @@ def _sequence_tests(draw: Draw) -> list[tuple[str, list[dict]]]:
 SEQUENCE = Family(
     name="sequence", category="sequencer", draw=_sequence_draw,
     phrasings=(_sequence_say_1, _sequence_say_2), fx=_sequence_fx, st=_sequence_st,
-    tests=_sequence_tests,
+    tests=_sequence_tests, sfc=_sequence_sfc,
     explain="Each step is a state (an STL step, or a CASE branch on a step number) whose output "
             "is on while it is active; its timer runs across scans and moves to the next step, "
             "the last step returns to idle, and the start is only read in the idle step.")

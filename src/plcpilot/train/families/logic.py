@@ -13,8 +13,11 @@ from plcpilot.train.families.base import (
     expect,
     fx_program,
     hold,
+    move,
     press,
+    sfc_chart,
     st_program,
+    step,
     words,
 )
 
@@ -137,6 +140,18 @@ def _latch_st(draw: Draw, names: dict[str, str]) -> str:
     return st_program("Latch", draw, body)
 
 
+def _latch_sfc(draw: Draw, names: dict[str, str]) -> str:
+    p = draw.params
+    starts = " OR ".join(names[s] for s in p["starts"])
+    released = " AND ".join(_stop_terms(draw, names, fx=False))
+    pressed = " OR ".join(names[s] if s not in p["nc"] else f"NOT {names[s]}"
+                          for s in p["stops"])
+    outputs = [names["out"], *([names["lamp"]] if p["lamp"] else [])]
+    return sfc_chart("Latch", draw, [step("Idle", initial=True), step("Latched", *outputs)],
+                     [move("Idle", "Latched", f"({starts}) AND {released}"),
+                      move("Latched", "Idle", pressed, jump=True)])
+
+
 def _latch_tests(draw: Draw) -> list[tuple[str, list[dict]]]:
     p = draw.params
     rest = _at_rest(draw)
@@ -168,7 +183,7 @@ def _latch_tests(draw: Draw) -> list[tuple[str, list[dict]]]:
 LATCH = Family(
     name="latch", category="basic_control", draw=_latch_draw,
     phrasings=(_latch_say_1, _latch_say_2, _latch_say_3), fx=_latch_fx, st=_latch_st,
-    tests=_latch_tests,
+    tests=_latch_tests, sfc=_latch_sfc,
     interchangeable=lambda d: [d.params["starts"],
                                [s for s in d.params["stops"] if s not in d.params["nc"]],
                                d.params["nc"]],
@@ -246,14 +261,27 @@ def _interlock_st(draw: Draw, names: dict[str, str]) -> str:
     return st_program("Reversing", draw, "\n".join(lines))
 
 
+def _interlock_sfc(draw: Draw, names: dict[str, str]) -> str:
+    steps, moves = [step("Idle", initial=True)], []
+    for me in ("a", "b"):
+        name = f"Run{draw.params[me].capitalize()}"
+        limit = draw.params["limits"]
+        steps.append(step(name, names[me]))
+        moves.append(move("Idle", name, f"{names[me + '_start']} AND NOT {names['stop']}"
+                          + (f" AND NOT {names[me + '_limit']}" if limit else "")))
+        moves.append(move(name, "Idle", names["stop"] + (f" OR {names[me + '_limit']}"
+                                                         if limit else ""), jump=True))
+    return sfc_chart("Reversing", draw, steps, moves)
+
+
 def _interlock_tests(draw: Draw) -> list[tuple[str, list[dict]]]:
     events = [hold(0, 200, a=False, b=False), *press("a_start", 200),
               hold(400, 700, a=True, b=False), *press("b_start", 700),
               hold(700, 1100, a=True, b=False), *press("stop", 1100),
-              hold(1300, 1500, a=False, b=False), *press("b_start", 1500),
+              hold(1100, 1500, b=False), hold(1300, 1500, a=False), *press("b_start", 1500),
               hold(1700, 2000, a=False, b=True), *press("a_start", 2000),
               hold(2000, 2400, a=False, b=True), *press("stop", 2400),
-              hold(2600, 2800, a=False, b=False)]
+              hold(2400, 2800, a=False), hold(2600, 2800, b=False)]
     tests = [("each direction latches; the other is locked out", events)]
     if draw.params["limits"]:
         tests.append(("a limit switch ends its movement", [
@@ -267,7 +295,8 @@ def _interlock_tests(draw: Draw) -> list[tuple[str, list[dict]]]:
 INTERLOCK = Family(
     name="interlock", category="basic_control", draw=_interlock_draw,
     phrasings=(_interlock_say_1, _interlock_say_2), fx=_interlock_fx, st=_interlock_st,
-    tests=_interlock_tests,
+    tests=_interlock_tests, sfc=_interlock_sfc,
+    sfc_equivalent=("transitions 1 and 3: priority swapped",),  # both starts in one scan
     explain="Each direction is a self-holding latch with the stop in series and the other "
             "direction's output as a normally closed contact, so the two can never be on "
             "together; an end limit breaks its own direction's latch.")

@@ -19,10 +19,13 @@ from plcpilot.train.families.base import (
     fx_k,
     fx_program,
     hold,
+    move,
     press,
     seconds,
+    sfc_chart,
     st_program,
     st_time,
+    step,
     tenths,
     timer_numbers,
     words,
@@ -155,23 +158,39 @@ def _off_st(draw: Draw, names: dict[str, str]) -> str:
     return st_program("RunOn", draw, body, ["runon : TOF"])
 
 
+def _off_sfc(draw: Draw, names: dict[str, str]) -> str:
+    sw, out = names["sw"], names["out"]
+    return sfc_chart("RunOn", draw, [step("Off", initial=True), step("On", out),
+                                     step("Running", out)],
+                     [move("Off", "On", sw), move("On", "Running", f"NOT {sw}"),
+                      move("Running", "On", sw, jump=True),
+                      move("Running", "Off", f"Running.T >= {st_time(draw.params['delay'])}",
+                           jump=True)])
+
+
 def _off_tests(draw: Draw) -> list[tuple[str, list[dict]]]:
     d = draw.params["delay"]
     basic = [hold(0, 100, out=False), at(100, sw=True), hold(150, 1000, out=True),
              at(1000, sw=False), hold(1050, 1000 + d - MARGIN, out=True),
              hold(1000 + d + MARGIN, 1000 + d + 600, out=False)]
-    again = 1000 + d // 2
-    retrigger = [at(100, sw=True), at(1000, sw=False), at(again, sw=True),
-                 at(again + 200, sw=False),
-                 hold(150, again + 200 + d - MARGIN, out=True),
-                 hold(again + 200 + d + MARGIN, again + 200 + d + 500, out=False)]
+    # the input stays on an odd number of scans here and an even number above: a chart that
+    # flickers between two states while the input is on ends in either of them
+    again, off = 1000 + d // 2, 1000 + d // 2 + 210
+    retrigger = [at(100, sw=True), at(1000, sw=False), at(again, sw=True), at(off, sw=False),
+                 hold(150, off + d - MARGIN, out=True),
+                 hold(off + d + MARGIN, off + d + 500, out=False)]
     return [("on at once, off after the delay", basic),
             ("the input returning restarts the run-on", retrigger)]
 
 
 OFF_DELAY = Family(
     name="off-delay", category="timer", draw=_off_draw, phrasings=(_off_say_1, _off_say_2),
-    fx=_off_fx, st=_off_st, tests=_off_tests,
+    fx=_off_fx, st=_off_st, tests=_off_tests, sfc=_off_sfc,
+    sfc_equivalent=("transition 1: leads to Running instead of On",  # left again next scan
+                    # Running drives the output as On does and is re-entered while the input
+                    # is on, so its time counts from the input's fall either way
+                    "transition 2: condition always TRUE",
+                    "transitions 3 and 4: priority swapped"),  # input back as the time ends
     explain="The output follows the input at once and holds itself; a timer that runs only while "
             "the input is off and the output on breaks the hold after the delay, and the input "
             "returning resets that timer.")
@@ -215,6 +234,15 @@ def _pulse_st(draw: Draw, names: dict[str, str]) -> str:
     return st_program("SinglePulse", draw, body, ["shot : TP"])
 
 
+def _pulse_sfc(draw: Draw, names: dict[str, str]) -> str:
+    btn = names["btn"]
+    return sfc_chart("SinglePulse", draw, [step("Idle", initial=True),
+                                           step("Pulse", names["out"]), step("Released")],
+                     [move("Idle", "Pulse", btn),
+                      move("Pulse", "Released", f"Pulse.T >= {st_time(draw.params['length'])}"),
+                      move("Released", "Idle", f"NOT {btn}", jump=True)])
+
+
 def _pulse_tests(draw: Draw) -> list[tuple[str, list[dict]]]:
     n = draw.params["length"]
     short = [hold(0, 100, out=False), *press("btn", 100),
@@ -232,7 +260,7 @@ def _pulse_tests(draw: Draw) -> list[tuple[str, list[dict]]]:
 
 PULSE = Family(
     name="pulse", category="timer", draw=_pulse_draw, phrasings=(_pulse_say_1, _pulse_say_2),
-    fx=_pulse_fx, st=_pulse_st, tests=_pulse_tests,
+    fx=_pulse_fx, st=_pulse_st, tests=_pulse_tests, sfc=_pulse_sfc,
     explain="Only the rising edge of the button starts the pulse; the timer runs from the output "
             "itself and ends it, so holding or pressing again changes nothing.")
 
@@ -278,6 +306,17 @@ def _flasher_st(draw: Draw, names: dict[str, str]) -> str:
     return st_program("Flasher", draw, body, ["on_time : TON", "off_time : TON"])
 
 
+def _flasher_sfc(draw: Draw, names: dict[str, str]) -> str:
+    p, enable = draw.params, names["enable"]
+    return sfc_chart("Flasher", draw, [step("Idle", initial=True), step("Lit", names["out"]),
+                                       step("Dark")],
+                     [move("Idle", "Lit", enable),
+                      move("Lit", "Idle", f"NOT {enable}", jump=True),
+                      move("Lit", "Dark", f"Lit.T >= {st_time(p['on'])}"),
+                      move("Dark", "Idle", f"NOT {enable}", jump=True),
+                      move("Dark", "Lit", f"Dark.T >= {st_time(p['off'])}", jump=True)])
+
+
 def _flasher_tests(draw: Draw) -> list[tuple[str, list[dict]]]:
     on, off = draw.params["on"], draw.params["off"]
     events, t = [hold(0, 100, out=False), at(100, enable=True)], 100
@@ -293,7 +332,12 @@ def _flasher_tests(draw: Draw) -> list[tuple[str, list[dict]]]:
 FLASHER = Family(
     name="flasher", category="timer", draw=_flasher_draw,
     phrasings=(_flasher_say_1, _flasher_say_2), fx=_flasher_fx, st=_flasher_st,
-    tests=_flasher_tests,
+    tests=_flasher_tests, sfc=_flasher_sfc,
+    sfc_equivalent=("transition 2: leads to Dark instead of Idle",  # left again next scan
+                    "transition 4: leads to Lit instead of Idle",
+                    "transition 5: leads to Idle instead of Lit",
+                    "transitions 2 and 3: priority swapped",  # disabled as a phase ends
+                    "transitions 4 and 5: priority swapped"),
     explain="Two timers reset each other: the first times the on phase, the second, started by "
             "the first, times the off phase and restarts the first; the output is on while the "
             "first timer is still running.")
