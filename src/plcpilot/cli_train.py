@@ -53,10 +53,11 @@ def data_code(
     to: Annotated[Path, typer.Option("--out", help="JSONL file to write (train and validation "
                                                    "examples).")],
     per_family: Annotated[int, typer.Option("--per-family", min=1, help="Draws per family; "
-                                            "each makes one FX IL and one ST task.")] = 40,
+                                            "each makes one task per language the family "
+                                            "writes (FX IL, ST, SFC).")] = 40,
     tasks_out: Annotated[Path | None, typer.Option(
         "--tasks-out", help="Also write the verified tasks as task files, "
-                            "DIR/{train,validation,test}/{fx-il,st}.json (test: the held-out "
+                            "DIR/{train,validation,test}/LANGUAGE.json (test: the held-out "
                             "family, for `plcpilot bench run`).")] = None,
     benchmark: Annotated[list[Path] | None, typer.Option(
         "--benchmark", help="More benchmark task files whose prompts no generated prompt may "
@@ -70,8 +71,9 @@ def data_code(
     base: BaseOpt = "embedded",
 ) -> None:
     """Code-generation examples from the synthetic families (latches, interlocks, delays,
-    pulses, flashers, counters, sequences, scaling; alarms held out): each task's reference
-    passes its tests, its mutants fail them, and its prompt is no near-duplicate of a benchmark
+    pulses, flashers, counters, sequences, scaling, a running average; alarms held out) in FX
+    IL, ST and, for six of them, SFC with sub-graph-masked charts: each task's reference passes
+    its tests, its mutants fail them, and its prompt is no near-duplicate of a benchmark
     prompt."""
     from plcpilot.paths import shipped_tasks
     from plcpilot.retrieval.embeddings import default_embedder

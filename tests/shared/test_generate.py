@@ -55,6 +55,17 @@ def test_repair_feeds_back_checker_errors_with_their_codes(tmp_path):
     assert out["is_valid"] and out["behaviour_passed"]
 
 
+def test_repair_lists_only_the_first_diagnostics_of_a_runaway_answer(tmp_path):
+    """An answer that loops draws hundreds of diagnostics; the next round must still fit a
+    small model's context, so the feedback names the first dozen and counts the rest."""
+    runaway = "\n".join(f"JMP P{i}" for i in range(300)) + "\nEND\n"
+    r, out = run(script(tmp_path, runaway, TASK.reference), "--no-rag", "--no-grammar")
+    assert r.returncode == 0, r.stderr
+    feedback = out["attempts"][1]["messages"][-1]["content"]
+    assert feedback.count("unknown-mnemonic") == 12 and "… and 288 more" in feedback
+    assert out["behaviour_passed"]
+
+
 def test_a_coil_driven_twice_is_repaired_although_the_checker_only_warns(tmp_path):
     """Generated code must not carry logic without effect: the FX language counts double-coil
     (and its kin) as errors for generated code, so the repair loop hears of it."""

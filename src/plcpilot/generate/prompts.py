@@ -53,13 +53,22 @@ def extract_program(text: str) -> str:
     return (m.group(1) if m else text).strip() + "\n"
 
 
+# diagnostics a repair message lists: an answer that looped to the token budget can draw
+# hundreds, which would not fit a small model's context (one ST run asked for 10,185 tokens
+# of 4,096); the first ones are what the next round can act on
+REPAIR_DIAGNOSTICS = 12
+
+
 def repair_message(check_errors: list, failures: list[str]) -> Message:
     """Feedback for the next round, built from diagnostic codes and the first failing test."""
     parts = ["Your program is not correct yet."]
     if check_errors:
         parts.append("The checker reports:")
         parts += [f"- line {e.line}: {e.code}: {e.message}" + (f" (fix: {e.hint})" if e.hint
-                                                                else "") for e in check_errors]
+                                                                else "")
+                  for e in check_errors[:REPAIR_DIAGNOSTICS]]
+        if len(check_errors) > REPAIR_DIAGNOSTICS:
+            parts.append(f"- … and {len(check_errors) - REPAIR_DIAGNOSTICS} more")
     if failures:
         parts.append("A behavioural test fails:")
         parts += [f"- {f}" for f in failures]

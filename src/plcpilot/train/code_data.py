@@ -10,7 +10,7 @@ task, which share the draw's group and so its split. Families in HELD_OUT go to 
 split only: they measure transfer to a kind of problem the model never trained on.
 
 Each task gives two examples, built with generate.prompts exactly as inference builds them:
-- rag+grammar's prompt: `code-only`, with K exemplars picked by the same MMR over MiniLM
+- rag+grammar's prompt: `code-only`, with k exemplars picked by the same MMR over MiniLM
   vectors from the synthetic pool of its language and split (never the benchmark's tasks);
   for half the tasks the task's own family is left out of the pool, so the answer cannot be
   copied from a sibling;
@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from plcpilot import languages
+from plcpilot.generate.pipeline import Settings
 from plcpilot.generate.prompts import build_messages, system_prompt
 from plcpilot.llm.base import Message
 from plcpilot.retrieval.mmr import fetch_count, mmr_pick, nearest
@@ -47,7 +48,7 @@ VALIDATION_EVERY = 10  # the second draw of every ten of a training family is va
 # paraphrases of shipped prompts scored 0.88 and 0.94, a terse rewrite 0.84; the generated
 # prompts' closest benchmark prompt, 0.77 (topics shared, wording not)
 NEAR = 0.85
-K = 3
+RETRIEVAL = Settings()  # the pipeline's k, fetch factor, threshold and λ
 
 
 @dataclass
@@ -134,13 +135,14 @@ def screen(built: Built, benchmark: list[Task], embedder, near: float = NEAR) ->
 
 def _exemplars(pool: list[Task], vectors: np.ndarray, row: int, leave_family: bool
                ) -> list[tuple[str, str]]:
-    """K exemplars for pool[row] by the pipeline's MMR (same fetch factor, threshold, λ)."""
-    me = pool[row]
+    """Exemplars for pool[row] by the pipeline's MMR, with its settings."""
+    me, r = pool[row], RETRIEVAL
     exclude = {i for i, t in enumerate(pool)
                if i == row or (leave_family and t.family == me.family)}
-    candidates = nearest(vectors[row], vectors, fetch_count(K, 3, len(pool)), exclude)
+    candidates = nearest(vectors[row], vectors, fetch_count(r.k, r.fetch_factor, len(pool)),
+                         exclude)
     return [(pool[i].prompt, pool[i].reference) for i, _ in
-            mmr_pick(candidates, vectors, k=K, threshold=0.25, lam=0.5)]
+            mmr_pick(candidates, vectors, k=r.k, threshold=r.threshold, lam=r.lam)]
 
 
 def code_examples(built: Built, embedder, seed: int) -> Iterator[Example]:
