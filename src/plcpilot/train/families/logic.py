@@ -83,9 +83,9 @@ def _latch_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
     p = draw.params
     starts = words([names[s] for s in p["starts"]])
     stops = words([names[s] for s in p["stops"]])
-    return (f"{p['machine'].capitalize()} start/stop with self-holding. Pressing {starts} "
-            f"switches on {names['out']}, which stays on after the button is released. "
-            f"Pressing {stops} switches it off; stop has priority over start."
+    return (f"Self-holding circuit for the {p['machine']}: a momentary press of {starts} "
+            f"energises {names['out']}, and the circuit holds it after the button springs back. "
+            f"Pressing {stops} de-energises it and wins when operated together with a start."
             + _stop_words(draw, names) + _latch_lamp(draw, names))
 
 
