@@ -64,10 +64,10 @@ def data_code(
                             "nearly duplicate (the shipped sets are always screened).")] = None,
     near: Annotated[float | None, typer.Option(min=0, max=1, help="MiniLM cosine from which a "
                                                "prompt counts as a near-duplicate "
-                                               "[default: 0.85].")] = None,
+                                               "(default 0.85).")] = None,
     seed: Annotated[int, typer.Option()] = 0,
     jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Processes that verify "
-                                             "tasks [default: one per CPU].")] = None,
+                                             "tasks (default: one per CPU).")] = None,
     base: BaseOpt = "embedded",
 ) -> None:
     """Code-generation examples from the synthetic families (latches, interlocks, delays,
