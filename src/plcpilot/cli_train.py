@@ -79,7 +79,7 @@ def data_code(
     from plcpilot.retrieval.embeddings import default_embedder
     from plcpilot.sources import writable
     from plcpilot.spec import load_tasks
-    from plcpilot.train.code_data import NEAR, code_examples, draw_tasks, screen, verified_tasks
+    from plcpilot.train.code_data import NEAR, code_examples, screen, verified_tasks
     from plcpilot.train.records import write_examples
 
     writable(to, "--out")
@@ -89,10 +89,10 @@ def data_code(
                 for t in load_tasks(shipped_tasks(language))]
     screened += [t for path in benchmark or [] for t in load_tasks(path)]
     near = NEAR if near is None else near
-    total = sum(not isinstance(item, str) for _, item in draw_tasks(per_family, seed))
     with progress_bar(err) as bar:
-        job = bar.add_task("verifying tasks and their mutants", total=total)
-        built = verified_tasks(per_family, seed, lambda: bar.advance(job),
+        job = bar.add_task("verifying tasks and their mutants", total=None)
+        built = verified_tasks(per_family, seed,
+                               lambda done, total: bar.update(job, completed=done, total=total),
                                jobs or os.cpu_count() or 1)
     embedder = default_embedder()
     screen(built, screened, embedder, near)

@@ -96,20 +96,21 @@ def draw_tasks(per_family: int, seed: int) -> Iterator[tuple[Split, Task | str]]
                 seen.add(key)
 
 
-def verified_tasks(per_family: int, seed: int, progress: Callable[[], None] = lambda: None,
+def verified_tasks(per_family: int, seed: int,
+                   progress: Callable[[int, int], None] = lambda done, total: None,
                    jobs: int = 1) -> Built:
     """Draw and verify, in `jobs` processes (each task's mutants are simulated: the slow part;
     start them before loading the embedder, which does not survive a fork well). `progress`
-    hears each verified task."""
+    hears (tasks verified, tasks to verify) after each one."""
     built = Built()
     drawn = list(draw_tasks(per_family, seed))
     tasks = [item for _, item in drawn if not isinstance(item, str)]
     with ProcessPoolExecutor(jobs) if jobs > 1 else nullcontext() as pool:
         verdicts = (pool.map if pool else map)(problems, tasks)
         found = {}
-        for task, reason in zip(tasks, verdicts, strict=True):
+        for done, (task, reason) in enumerate(zip(tasks, verdicts, strict=True), 1):
             found[task.id] = reason
-            progress()
+            progress(done, len(tasks))
     for split, item in drawn:
         reason = item if isinstance(item, str) else found[item.id]
         if reason:

@@ -37,7 +37,7 @@ def _alarm_draw(rng: random.Random) -> Draw:
                           "relays": rng.sample(range(100, 500), 2)}, signals)
 
 
-def _alarm_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _alarm_say_1(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     return (f"High {p['quantity']} alarm. The {p['quantity']} is in {names['value']} "
             f"({p['unit']}). The alarm becomes active when it rises above {p['high']} and stays "
@@ -46,7 +46,7 @@ def _alarm_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
             f"active and is silenced by {names['ack']}; only a new alarm sounds it again.")
 
 
-def _alarm_say_2(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _alarm_say_2(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     return (f"Alarm handling for {names['value']}: on above {p['high']}, off below {p['low']}. "
             f"Outputs: {names['lamp']} shows the alarm state, {names['horn']} is latched on at "
@@ -118,7 +118,7 @@ def _scaling_draw(rng: random.Random) -> Draw:
                             "scratch": rng.randrange(200, 400, 8)}, signals)
 
 
-def _scaling_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _scaling_say_1(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     return (f"Scale the raw {p['quantity']} reading {names['raw']} (0 to {RAW_FULL}) to "
             f"{names['value']} in {p['unit']}: 0 to {p['span']}, linearly, integer result "
@@ -126,7 +126,7 @@ def _scaling_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str
             f"{names['fault']} and clamp {names['value']} to 0 or {p['span']}.")
 
 
-def _scaling_say_2(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _scaling_say_2(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     return (f"Analogue input conversion: {names['value']} = {names['raw']} * {p['span']} / "
             f"{RAW_FULL}, limited to 0..{p['span']}. Output {names['fault']} is on while "

@@ -206,7 +206,7 @@ class Family:
     """A parametrised control problem.
 
     draw: parameters and signals for one instance;
-    phrasings: prompt writers (draw, names, rng) → text, several sentence shapes each;
+    phrasings: prompt writers (draw, names) → text, several sentence shapes each;
     fx / st: the reference program for the draw, with the language's names (fx None: a
         problem FX IL does not state naturally, such as a function block over an array);
     sfc: the chart for the draw, for the families a chart states naturally (None: no SFC task);
@@ -216,7 +216,7 @@ class Family:
     name: str
     category: str
     draw: Callable[[random.Random], Draw]
-    phrasings: tuple[Callable[[Draw, dict[str, str], random.Random], str], ...]
+    phrasings: tuple[Callable[[Draw, dict[str, str]], str], ...]
     fx: Callable[[Draw, dict[str, str]], str] | None
     st: Callable[[Draw, dict[str, str]], str]
     tests: Callable[[Draw], list[tuple[str, list[dict]]]]
@@ -247,7 +247,7 @@ class Family:
                       "sfc": list(self.sfc_equivalent)}.get(language, [])
         return Task.model_validate({
             "id": f"syn-{self.name}-{language}-{number:04d}", "language": language,
-            "category": self.category, "prompt": phrasing(draw, names, rng).strip() + "\n",
+            "category": self.category, "prompt": phrasing(draw, names).strip() + "\n",
             "io": io, "reference": reference, "tests": tests, "family": self.name,
             "group": f"{self.name}-{number:04d}",
             **({"equivalent_mutants": equivalent} if equivalent else {})})

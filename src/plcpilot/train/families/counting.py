@@ -52,7 +52,7 @@ def _counter_size(draw: Draw, names: dict[str, str]) -> str:
             else f"{draw.params['size']} {draw.params['thing']}s")
 
 
-def _counter_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _counter_say_1(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     return (f"Batch counter: every {p['thing']} passing sensor {names['sensor']} counts once "
             f"(count the rising edges, not the time the sensor is on). When "
@@ -60,7 +60,7 @@ def _counter_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str
             f"stays on. {names['reset']} clears the count and the lamp.")
 
 
-def _counter_say_2(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _counter_say_2(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     return (f"Count {p['thing']}s on input {names['sensor']}. Output {names['done']} signals a "
             f"full batch of {_counter_size(draw, names)}; input {names['reset']} resets the "
@@ -135,7 +135,7 @@ def _sequence_draw(rng: random.Random) -> Draw:
                              "states": sorted(rng.sample(range(20, 60), len(steps)))}, signals)
 
 
-def _sequence_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _sequence_say_1(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     parts = [f"{step} ({names[f's{i}']}) for {seconds(t)}"
              for i, (step, t) in enumerate(zip(p["steps"], p["times"], strict=True))]
@@ -145,7 +145,7 @@ def _sequence_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> st
             "during the cycle is ignored.")
 
 
-def _sequence_say_2(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _sequence_say_2(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     lines = [f"Write a step sequence started by {names['start']} (from the idle step only):"]
     lines += [f"{i + 1}. {step}: output {names[f's{i}']} on for {seconds(t)}"

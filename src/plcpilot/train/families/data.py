@@ -40,7 +40,7 @@ def _average_draw(rng: random.Random) -> Draw:
                                                 "SampleAverage"))}, signals)
 
 
-def _average_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _average_say_1(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     return (f"FUNCTION_BLOCK {p['name']}: keeps the last {p['window']} {p['what']} samples in "
             f"an ARRAY ring buffer. Each rising edge of {names['store']} stores INT "
@@ -51,7 +51,7 @@ def _average_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str
             "overflow.")
 
 
-def _average_say_2(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _average_say_2(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     return (f"Write a function block {p['name']} with inputs {names['store']} (BOOL, acts on "
             f"its rising edge) and {names['sample']} (INT), and outputs {names['average']} and "

@@ -79,7 +79,7 @@ def _latch_lamp(draw: Draw, names: dict[str, str]) -> str:
         if draw.params["lamp"] else ""
 
 
-def _latch_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _latch_say_1(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     starts = words([names[s] for s in p["starts"]])
     stops = words([names[s] for s in p["stops"]])
@@ -89,7 +89,7 @@ def _latch_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
             + _stop_words(draw, names) + _latch_lamp(draw, names))
 
 
-def _latch_say_2(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _latch_say_2(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     n = len(p["starts"])
     places = "one start button" if n == 1 else f"{n} start buttons (operator stations)"
@@ -101,7 +101,7 @@ def _latch_say_2(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
             + _latch_lamp(draw, names))
 
 
-def _latch_say_3(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _latch_say_3(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     lines = [f"Latching motor circuit for a {p['machine']}.",
              f"- Start inputs: {', '.join(names[s] for s in p['starts'])} (momentary)",
@@ -223,7 +223,7 @@ def _limits_words(draw: Draw, names: dict[str, str]) -> str:
             f"{names['b_limit']} stops the {b} movement.")
 
 
-def _interlock_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _interlock_say_1(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     return (f"Reversing starter for a {p['machine']}. Push button {names['a_start']} starts "
             f"{p['a']} ({names['a']}), {names['b_start']} starts {p['b']} ({names['b']}); both "
@@ -232,7 +232,7 @@ def _interlock_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> s
             f"has to stop first." + _limits_words(draw, names))
 
 
-def _interlock_say_2(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _interlock_say_2(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     return (f"A {p['machine']} motor runs {p['a']} with contactor {names['a']} and {p['b']} "
             f"with contactor {names['b']}. Never energise both. {names['a_start']} and "

@@ -45,7 +45,7 @@ def _chain_draw(rng: random.Random) -> Draw:
                                    "what": what, "timers": timer_numbers(rng, n)}, signals)
 
 
-def _chain_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _chain_say_1(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     delays = p["delays"]
     if len(delays) == 1:
@@ -60,7 +60,7 @@ def _chain_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
             "on, the timing begins again from zero at the next closing.")
 
 
-def _chain_say_2(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _chain_say_2(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     parts = [f"{names[f'out{i}']} after a further {seconds(d)}" if i else
              f"{names['out0']} after {seconds(d)}" for i, d in enumerate(p["delays"])]
@@ -130,7 +130,7 @@ def _off_draw(rng: random.Random) -> Draw:
                               "timer": timer_numbers(rng, 1)[0]}, signals)
 
 
-def _off_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _off_say_1(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     return (f"Run-on for the {p['out']}. {names['out']} comes on as soon as the {p['source']} "
             f"{names['sw']} turns on, and stays on for {seconds(p['delay'])} after it turns off. "
@@ -138,7 +138,7 @@ def _off_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
             "next falling edge.")
 
 
-def _off_say_2(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _off_say_2(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     return (f"Off-delay: output {names['out']} ({p['out']}) follows input {names['sw']} "
             f"({p['source']}) going on immediately but goes off only "
@@ -207,14 +207,14 @@ def _pulse_draw(rng: random.Random) -> Draw:
                           "timer": timer_numbers(rng, 1)[0]}, signals)
 
 
-def _pulse_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _pulse_say_1(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     return (f"Each press of {names['btn']} energises the {p['out']} {names['out']} for exactly "
             f"{seconds(p['length'])}, however long the button is held. A press while the pulse "
             "is running is ignored (the pulse is not extended).")
 
 
-def _pulse_say_2(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _pulse_say_2(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     return (f"Fixed-length pulse: on the rising edge of {names['btn']}, output {names['out']} "
             f"goes on for {seconds(p['length'])}. Not retriggerable; holding the input does "
@@ -276,7 +276,7 @@ def _flasher_draw(rng: random.Random) -> Draw:
                             "what": what, "timers": timer_numbers(rng, 2)}, signals)
 
 
-def _flasher_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _flasher_say_1(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     return (f"{names['out']} ({p['what']}) blinks while {names['enable']} is on: lit for "
             f"{seconds(p['on'])}, dark for {seconds(p['off'])}, the first lit phase beginning "
@@ -284,7 +284,7 @@ def _flasher_say_1(draw: Draw, names: dict[str, str], rng: random.Random) -> str
             "stays dark.")
 
 
-def _flasher_say_2(draw: Draw, names: dict[str, str], rng: random.Random) -> str:
+def _flasher_say_2(draw: Draw, names: dict[str, str]) -> str:
     p = draw.params
     return (f"Blinker for output {names['out']}: lit {seconds(p['on'])}, dark "
             f"{seconds(p['off'])}, running as long as {names['enable']} is true and beginning "
