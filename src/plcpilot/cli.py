@@ -519,6 +519,9 @@ def bench_run(
         "--examples", help="Task files whose references retrieval draws on, besides the run's "
                            "own (for tasks without references, e.g. Agents4PLC's); never run."
     )] = None,
+    examples_only: Annotated[bool, typer.Option(
+        "--examples-only", help="Retrieve only from --examples, never from the run's own tasks "
+                                "(a held-out family without its siblings as exemplars).")] = False,
     bmc: Annotated[int, typer.Option("--bmc", min=0, max=200, help="Tasks with properties: "
                                      "also bounded model checking over this many cycles (z3; "
                                      "0: simulation only).")] = 0,
@@ -547,7 +550,8 @@ def bench_run(
         records = run(tasks, model, mode, run_dir, samples=samples, temperature=temperature,
                       top_k=top_k, max_tokens=max_tokens, stop_loops=stop_loops,
                       stop_counts=stop_counts, k=k, options=_options(opt, cpu), every=every,
-                      limit=limit, examples=examples or [], bmc=bmc,
+                      limit=limit, examples=examples or [],
+                      examples_only=examples_only, bmc=bmc,
                       concurrency=concurrency, progress=progress, total=total, warn=warner(err))
     report = write_report(run_dir)
     errors = sum(r["error"] is not None for r in records)

@@ -139,6 +139,21 @@ def test_examples_come_from_an_index_of_the_tasks_own_language(toy, toy_tasks, t
     assert all(e.startswith("bc-") for e in by_id["bc-001"]["exemplars"])
 
 
+def test_examples_only_keeps_the_runs_own_tasks_out_of_retrieval(toy, toy_tasks, tmp_path):
+    """A held-out family is measured without its siblings as exemplars."""
+    index = lambda tasks: ExemplarIndex(tasks, WordEmbedder(), root=tmp_path / "i")  # noqa: E731
+    model = replies(tmp_path, {"Lamp": LATCH})
+    with pytest.raises(PlcPilotError, match="--examples-only needs --examples"):
+        run([toy_tasks], [model], ["rag"], tmp_path / "a", examples_only=True)
+    others = tmp_path / "others.json"
+    others.write_text(json.dumps([{**TOY_TASKS[1], "id": "toy-other"}]))
+    run([toy_tasks], [model], ["rag"], tmp_path / "b", examples=[others], examples_only=True,
+        scorer=FixedScores(), index_for=index)
+    by_id = {r["task_id"]: r for r in read_samples(tmp_path / "b")}
+    assert by_id["toy-latch"]["exemplars"] == ["toy-other"]
+    assert json.loads((tmp_path / "b" / "config.json").read_text())["examples_only"] is True
+
+
 def test_a_run_refuses_an_option_none_of_its_languages_declares(toy, toy_tasks, tmp_path):
     model = replies(tmp_path, {"Lamp": LATCH})
     with pytest.raises(PlcPilotError, match="unknown option 'cpu' for toy; options: dialect"):

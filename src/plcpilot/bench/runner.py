@@ -55,6 +55,9 @@ class RunConfig(BaseModel):
     # task files whose references only serve retrieval (tasks without references, such as
     # Agents4PLC's, retrieve from these); never run
     examples: list[str] = Field(default_factory=list)
+    # retrieve only from `examples`, never from the run's own tasks: a held-out family is
+    # measured without its siblings as exemplars
+    examples_only: bool = False
     bmc: int = 0  # properties: also bounded model checking over this many cycles (0: simulation)
 
     @model_validator(mode="before")
@@ -327,7 +330,8 @@ def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path,
         samples: int = 1, temperature: float = 0.7, top_k: int = 40, max_tokens: int = 1024,
         stop_loops: int = 0, stop_counts: int = 0, k: int = 3, options: Mapping[str, str] = {},
         every: int = 1, limit: int | None = None, examples: list[Path] | list[str] = (),
-        bmc: int = 0, concurrency: int = 4, scorer=None, index_for=None,
+        examples_only: bool = False, bmc: int = 0, concurrency: int = 4, scorer=None,
+        index_for=None,
         progress: Progress | None = None, total: Callable[[int, int], None] | None = None,
         warn: Callable[[str], None] | None = None) -> list[dict]:
     """Run what is not done yet; returns every sample of the run (old and new). `warn` hears
@@ -337,7 +341,10 @@ def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path,
     unknown = [m for m in modes if m not in MODES]
     if unknown:
         raise PlcPilotError(f"unknown mode(s) {', '.join(unknown)}; one of {', '.join(MODES)}")
+    if examples_only and not examples:
+        raise PlcPilotError("--examples-only needs --examples: the task files to retrieve from")
     pool, tasks = select_tasks(tasks_paths, every, limit)
+    pool = [] if examples_only else pool
     pool += [t for p in examples for t in load_tasks(Path(p))]
     languages.check_options({t.language: languages.get(t.language) for t in tasks}.values(),
                             options)
@@ -346,7 +353,8 @@ def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path,
                        models=models, modes=modes, samples=samples, temperature=temperature,
                        top_k=top_k, max_tokens=max_tokens, stop_loops=stop_loops,
                        stop_counts=stop_counts, k=k, options=dict(options),
-                       examples=[str(p) for p in examples], bmc=bmc)
+                       examples=[str(p) for p in examples], examples_only=examples_only,
+                       bmc=bmc)
     with locked(out):  # one run per folder: two would redo each other's samples
         have = prepare(out, config)
         if warn and (message := have.warning(out / "samples.jsonl")):
