@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from plcpilot.console import console, progress_bar
+from plcpilot.console import Ticker, console, progress_bar
 from plcpilot.errors import PlcPilotError
 
 train_app = typer.Typer(no_args_is_help=True, help="Fine-tuning: data builders and LoRA "
@@ -193,3 +193,25 @@ def train_lora(
               f"{summary['validation_loss_after']}")
     out.print(f"→ {to} (use --model embedded+lora:{to})" if summary["adapted_matrices"]
               else f"→ {to}/adapter (peft)")
+
+
+@train_app.command("merge")
+def train_merge(
+    run_dir: Annotated[Path, typer.Argument(help="A `train lora` run folder on the embedded "
+                                                 "model.")],
+    to: Annotated[Path, typer.Option("--out", help="GGUF file to write.")],
+) -> None:
+    """Fold a run's adapter into the embedded model: one GGUF for `--model gguf:FILE`, a
+    llama.cpp server or Ollama. Adapted tensors become Q8_0, the rest stay as they were."""
+    from plcpilot.llm.llamacpp import embedded_adapter
+    from plcpilot.llm.models import model_path
+    from plcpilot.sources import writable
+    from plcpilot.train.gguf_merge import merge_adapter
+
+    adapter = embedded_adapter(run_dir, str(run_dir))
+    writable(to, "--out")
+    with Ticker(err) as ticker:
+        ticker.update("merging")
+        merged = merge_adapter(model_path(), adapter, to)
+    size = to.stat().st_size / 2**20
+    out.print(f"{merged} tensors merged → {to} ({size:.0f} MB; use --model gguf:{to})")

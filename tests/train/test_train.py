@@ -161,14 +161,16 @@ def test_embedded_lora_spec_without_an_adapter_is_a_clear_error(tmp_path):
     assert b"no adapter.gguf" in r.stderr
 
 
-def test_the_gguf_adapter_gives_llama_cpp_the_logits_peft_gives(tmp_path):
-    """The exported adapter on the embedded GGUF in llama.cpp predicts what the peft model
-    predicts in transformers; without llama.cpp's q/k row order it would not (measured: 64 %
-    of next tokens agree, logit correlation 0.91)."""
+PROMPT = ("<|im_start|>user\nWrite an FX program: a start button X0 latches the motor Y0, a "
+          "stop button X1 releases it, and the overload contact X2 stops it at once.<|im_end|>\n"
+          "<|im_start|>assistant\n")
+
+
+@pytest.fixture(scope="module")
+def random_adapter(tmp_path_factory):
+    """(base, peft model, run folder with adapter.gguf): the embedded model with a random
+    adapter, large enough to change 55 % of next-token choices."""
     pytest.importorskip("gguf")
-    llama_cpp = pytest.importorskip("llama_cpp")
-    np = pytest.importorskip("numpy")
-    from plcpilot.llm.models import model_path
     from plcpilot.train import lora
     from plcpilot.train.base import load_base
     from plcpilot.train.gguf_adapter import write_adapter_gguf
@@ -180,23 +182,58 @@ def test_the_gguf_adapter_gives_llama_cpp_the_logits_peft_gives(tmp_path):
     for name, p in model.named_parameters():
         if "lora_B" in name:  # a trained adapter's B is non-zero; make this one matter
             torch.nn.init.normal_(p, std=0.1)
-    assert write_adapter_gguf(model, tmp_path / "adapter.gguf") == 7 * 30
-    ids = base.tokenizer(
-        "<|im_start|>user\nWrite an FX program: a start button X0 latches the motor Y0, a "
-        "stop button X1 releases it, and the overload contact X2 stops it at once.<|im_end|>\n"
-        "<|im_start|>assistant\n", add_special_tokens=False)["input_ids"]
+    folder = tmp_path_factory.mktemp("run")
+    assert write_adapter_gguf(model, folder / "adapter.gguf") == 7 * 30
+    return base, model, folder
+
+
+def _llama_cpp_scores(path, ids, lora=None):
+    llama_cpp = pytest.importorskip("llama_cpp")
+    np = pytest.importorskip("numpy")
+    llm = llama_cpp.Llama(model_path=str(path), n_ctx=256, logits_all=True, verbose=False,
+                          lora_path=str(lora) if lora else None)
+    llm.eval(ids)
+    return np.array(llm.scores[: len(ids)])
+
+
+def test_the_gguf_adapter_gives_llama_cpp_the_logits_peft_gives(random_adapter):
+    """The exported adapter on the embedded GGUF in llama.cpp predicts what the peft model
+    predicts in transformers; without llama.cpp's q/k row order it would not (measured: 64 %
+    of next tokens agree, logit correlation 0.91)."""
+    np = pytest.importorskip("numpy")
+    from plcpilot.llm.models import model_path
+
+    base, model, folder = random_adapter
+    ids = base.tokenizer(PROMPT, add_special_tokens=False)["input_ids"]
     with torch.no_grad():
         ours = model(input_ids=torch.tensor([ids])).logits[0].numpy()
         with model.disable_adapter():
             plain = model(input_ids=torch.tensor([ids])).logits[0].numpy()
-    llm = llama_cpp.Llama(model_path=str(model_path()), n_ctx=256, logits_all=True,
-                          verbose=False, lora_path=str(tmp_path / "adapter.gguf"))
-    llm.eval(ids)
-    theirs = np.array(llm.scores[: len(ids)])
+    theirs = _llama_cpp_scores(model_path(), ids, folder / "adapter.gguf")
     # llama.cpp runs the quantised base with 8-bit activations: close, not bit-equal
     assert (theirs.argmax(-1) == ours.argmax(-1)).mean() >= 0.85
     assert np.corrcoef(theirs.ravel(), ours.ravel())[0, 1] > 0.99
     assert (plain.argmax(-1) == ours.argmax(-1)).mean() < 0.8  # the adapter does change them
+
+
+def test_a_merged_gguf_predicts_what_base_and_adapter_predict(random_adapter, tmp_path):
+    np = pytest.importorskip("numpy")
+    from plcpilot.llm.models import model_path
+
+    base, _, folder = random_adapter
+    merged = tmp_path / "merged.gguf"
+    r = cli("train", "merge", folder, "--out", merged, timeout=600)
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    assert b"210 tensors merged" in r.stdout
+    ids = base.tokenizer(PROMPT, add_special_tokens=False)["input_ids"]
+    adapted = _llama_cpp_scores(model_path(), ids, folder / "adapter.gguf")
+    ours = _llama_cpp_scores(merged, ids)
+    plain = _llama_cpp_scores(model_path(), ids)
+    assert (ours.argmax(-1) == adapted.argmax(-1)).mean() >= 0.9
+    assert np.corrcoef(ours.ravel(), adapted.ravel())[0, 1] > 0.99
+    assert (ours.argmax(-1) == plain.argmax(-1)).mean() < 0.8
+    r = cli("train", "merge", tmp_path / "nothing", "--out", tmp_path / "x.gguf")
+    assert r.returncode == 2 and b"no adapter.gguf" in r.stderr and b"Traceback" not in r.stderr
 
 
 def test_an_adapter_of_another_base_is_refused_by_name(tmp_path):

@@ -146,18 +146,25 @@ def gguf(rest: str) -> LlamaCppBackend:
     return LlamaCppBackend(Path(rest).expanduser(), f"gguf:{rest}")
 
 
-def embedded_lora(rest: str) -> LlamaCppBackend:
-    """`embedded+lora:DIR`: the embedded model with the adapter `plcpilot train lora` wrote."""
-    folder = Path(rest).expanduser()
+def embedded_adapter(folder: Path, spec: str) -> Path:
+    """The adapter.gguf of a `plcpilot train lora` run folder, checked to fit the embedded model
+    (a run's configuration names its base: an adapter fits only the model it was made on)."""
     adapter = folder / "adapter.gguf"
     if not adapter.is_file():
-        raise PlcPilotError(f"embedded+lora:{rest}: no adapter.gguf in {folder} (write one with "
+        raise PlcPilotError(f"{spec}: no adapter.gguf in {folder} (write one with "
                             "`plcpilot train lora --base embedded --out DIR`)")
-    try:  # the run's configuration names its base: an adapter fits only the model it was made on
+    try:
         base = json.loads((folder / "config.json").read_text()).get("base", "embedded")
     except (OSError, ValueError, AttributeError):
         base = "embedded"
     if base.partition(":")[2] not in ("", EMBEDDED) or not base.startswith("embedded"):
-        raise PlcPilotError(f"embedded+lora:{rest}: the adapter was trained on {base!r}, not on "
-                            f"the embedded {EMBEDDED}")
-    return LlamaCppBackend(model_path(EMBEDDED), f"embedded+lora:{rest}", lora=adapter)
+        raise PlcPilotError(f"{spec}: the adapter was trained on {base!r}, not on the embedded "
+                            f"{EMBEDDED}")
+    return adapter
+
+
+def embedded_lora(rest: str) -> LlamaCppBackend:
+    """`embedded+lora:DIR`: the embedded model with the adapter `plcpilot train lora` wrote."""
+    spec = f"embedded+lora:{rest}"
+    adapter = embedded_adapter(Path(rest).expanduser(), spec)
+    return LlamaCppBackend(model_path(EMBEDDED), spec, lora=adapter)
