@@ -141,39 +141,71 @@ def _describe(examples, base: str, to: Path) -> None:
     out.print(f"→ {to}")
 
 
+DataOpt = Annotated[Path, typer.Option("--data", help="Examples (JSONL file or folder).")]
+RunOpt = Annotated[Path, typer.Option("--out", help="Run folder (resumed if it exists).")]
+EpochsOpt = Annotated[float | None, typer.Option(min=0.01)]
+LrOpt = Annotated[float | None, typer.Option(min=0)]
+BatchOpt = Annotated[int | None, typer.Option(min=1)]
+TopOpt = Annotated[int | None, typer.Option("--top-layers", min=0, help="Train only the last N "
+                                            "blocks (0: all).")]
+LimitOpt = Annotated[int | None, typer.Option(min=1, help="Only the first N train examples.")]
+ChecksOpt = Annotated[int, typer.Option("--validation", min=0, help="Validation examples scored "
+                                        "before and after (forward passes only).")]
+SeedOpt = Annotated[int, typer.Option()]
+SaveOpt = Annotated[int, typer.Option("--save-every", min=1, help="Checkpoint every N optimiser "
+                                      "steps.")]
+
+
 @train_app.command("lora")
 def train_lora(
-    data: Annotated[Path, typer.Option("--data", help="Examples (JSONL file or folder).")],
-    to: Annotated[Path, typer.Option("--out", help="Run folder (resumed if it exists).")],
-    base: BaseOpt = "embedded",
+    data: DataOpt, to: RunOpt, base: BaseOpt = "embedded",
     preset_name: Annotated[str, typer.Option("--preset", help="cpu (tuned here) or llm4ias "
                                              "(the paper's).")] = "cpu",
-    epochs: Annotated[float | None, typer.Option(min=0.01)] = None,
-    lr: Annotated[float | None, typer.Option(min=0)] = None,
-    batch: Annotated[int | None, typer.Option(min=1)] = None,
+    epochs: EpochsOpt = None, lr: LrOpt = None, batch: BatchOpt = None,
     rank: Annotated[int | None, typer.Option(min=1)] = None,
     alpha: Annotated[float | None, typer.Option(min=0)] = None,
-    top_layers: Annotated[int | None, typer.Option("--top-layers", min=0, help="Adapt only the "
-                                                   "last N blocks (0: all).")] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N train "
-                                              "examples.")] = None,
-    checks: Annotated[int, typer.Option("--validation", min=0, help="Validation examples "
-                                        "scored before and after (forward passes only).")] = 24,
+    top_layers: TopOpt = None, limit: LimitOpt = None, checks: ChecksOpt = 24,
     start_from: Annotated[Path | None, typer.Option(
         "--start-from", help="Continue another run's adapter (DIR/adapter): more epochs, "
                              "another learning rate.")] = None,
-    seed: Annotated[int, typer.Option()] = 0,
-    save_every: Annotated[int, typer.Option("--save-every", min=1, help="Checkpoint every N "
-                                            "optimiser steps.")] = 10,
+    seed: SeedOpt = 0, save_every: SaveOpt = 10,
 ) -> None:
     """Train a LoRA adapter: DIR/adapter (peft), DIR/adapter.gguf (llama.cpp, for
     `--model embedded+lora:DIR`), DIR/loss.png, DIR/train.json."""
     from plcpilot.train.presets import preset
-    from plcpilot.train.records import read_examples
-    from plcpilot.train.run import run
 
     chosen = preset(preset_name, epochs=epochs, lr=lr, batch=batch, rank=rank, alpha=alpha,
                     top_layers=top_layers)
+    summary = _train(data, to, base, chosen, limit, checks, seed, save_every, start_from)
+    out.print(f"→ {to} (use --model embedded+lora:{to})" if summary["adapted_matrices"]
+              else f"→ {to}/adapter (peft)")
+
+
+@train_app.command("full")
+def train_full(
+    data: DataOpt, to: RunOpt, base: BaseOpt = "embedded",
+    preset_name: Annotated[str, typer.Option("--preset", help="cpu-full (this machine's "
+                                             "starting point).")] = "cpu-full",
+    epochs: EpochsOpt = None, lr: LrOpt = None, batch: BatchOpt = None,
+    top_layers: TopOpt = None, limit: LimitOpt = None, checks: ChecksOpt = 24,
+    seed: SeedOpt = 0, save_every: SaveOpt = 10,
+) -> None:
+    """Fine-tune every weight of the top blocks: DIR/weights.safetensors (the trained blocks,
+    transformers names), DIR/model.gguf (the embedded model with them merged, for
+    `--model gguf:DIR/model.gguf`), DIR/loss.png, DIR/train.json."""
+    from plcpilot.train.presets import preset
+
+    chosen = preset(preset_name, epochs=epochs, lr=lr, batch=batch, top_layers=top_layers)
+    summary = _train(data, to, base, chosen, limit, checks, seed, save_every, None, full=True)
+    out.print(f"→ {to} (use --model gguf:{to / 'model.gguf'})" if summary["adapted_matrices"]
+              else f"→ {to}/weights.safetensors")
+
+
+def _train(data: Path, to: Path, base: str, chosen, limit: int | None, checks: int, seed: int,
+           save_every: int, start_from: Path | None, full: bool = False) -> dict:
+    from plcpilot.train.records import read_examples
+    from plcpilot.train.run import run
+
     train = read_examples(data, "train")[:limit]
     validation = [e for e in read_examples(data) if e.split == "validation"][:checks]
     with progress_bar(err) as bar:
@@ -186,13 +218,12 @@ def train_lora(
                        description=f"training ({rate:.0f} tokens/s{loss})")
 
         summary = run(base, train, validation, chosen, to, seed=seed, save_every=save_every,
-                      start_from=start_from, on_progress=heard)
+                      start_from=start_from, on_progress=heard, full=full)
     out.print(f"{summary['examples']} examples, {summary['tokens']:,} tokens in "
               f"{summary['seconds']:.0f} s ({summary['tokens_per_second']:.0f} tokens/s); "
               f"validation loss {summary['validation_loss_before']} → "
               f"{summary['validation_loss_after']}")
-    out.print(f"→ {to} (use --model embedded+lora:{to})" if summary["adapted_matrices"]
-              else f"→ {to}/adapter (peft)")
+    return summary
 
 
 @train_app.command("merge")

@@ -115,6 +115,28 @@ def test_a_tiny_model_learns_the_answers_on_cpu(agent_data, tmp_path):
     assert first < losses[0] / 2
 
 
+def test_full_fine_tuning_trains_only_the_top_blocks_and_resumes(agent_data, tmp_path):
+    from plcpilot.train import lora
+    from plcpilot.train.presets import preset
+
+    examples = [_short(e) for e in agent_data if e.split == "train"][:6]
+    texts = [m.content for e in examples for m in e.messages] + [e.answer for e in examples]
+    base = _tiny_base(texts)
+    initial = {n: p.detach().clone() for n, p in base.model.named_parameters()}
+    settings = preset("cpu-full", epochs=8, lr=2e-2, batch=2, top_layers=1, bf16=False)
+    before = lora.validation_loss(base.model, base, examples, False)
+    model = lora.train(base, examples, settings, tmp_path, seed=1, save_every=4, full=True)
+    assert lora.validation_loss(model, base, examples, False) < 0.7 * before
+    changed = {n for n, p in model.named_parameters() if not torch.equal(p, initial[n])}
+    assert changed and all(n.startswith("model.layers.1.") for n in changed)  # the top block
+    assert "model.layers.1.input_layernorm.weight" in changed  # norms train too
+    # resumed from its checkpoint, a finished run trains nothing more
+    again = lora.train(_tiny_base(texts), examples, settings, tmp_path, seed=1, full=True)
+    assert len((tmp_path / lora.LOSSES).read_text().splitlines()[1:]) == 24
+    assert all(torch.equal(p, dict(model.named_parameters())[n])
+               for n, p in again.named_parameters())
+
+
 def test_the_shared_system_turn_gives_the_same_loss(agent_data):
     from plcpilot.train import lora
 
@@ -234,6 +256,42 @@ def test_a_merged_gguf_predicts_what_base_and_adapter_predict(random_adapter, tm
     assert (ours.argmax(-1) == plain.argmax(-1)).mean() < 0.8
     r = cli("train", "merge", tmp_path / "nothing", "--out", tmp_path / "x.gguf")
     assert r.returncode == 2 and b"no adapter.gguf" in r.stderr and b"Traceback" not in r.stderr
+
+
+def test_full_fine_tuning_merged_into_the_gguf_predicts_what_transformers_predicts(tmp_path):
+    """The deltas of the top blocks (projections and norms), in llama.cpp's layout, merged into
+    the embedded GGUF: llama.cpp then predicts what the changed model predicts in
+    transformers. The weights are perturbed, not trained: a few steps would change too little
+    to tell a wrong layout from a right one."""
+    np = pytest.importorskip("numpy")
+    pytest.importorskip("gguf")
+    from plcpilot.llm.models import model_path
+    from plcpilot.train import lora
+    from plcpilot.train.base import load_base
+    from plcpilot.train.gguf_adapter import weight_deltas
+    from plcpilot.train.gguf_merge import merge_deltas
+    from plcpilot.train.presets import preset
+
+    base = load_base("embedded")
+    model = lora.unfreeze_top(base.model, preset("cpu-full", top_layers=4))
+    initial = {n: p.detach().clone() for n, p in lora.trained_weights(model).items()}
+    torch.manual_seed(0)
+    with torch.no_grad():  # noise of 0.2 of each tensor's spread: a quarter of the choices move
+        for name, p in model.named_parameters():
+            if p.requires_grad:
+                p.add_(torch.randn_like(p) * 0.2 * initial[name].std())
+    deltas = weight_deltas(lora.trained_weights(model), initial, model.config)
+    assert len(deltas) == 4 * 9  # 7 projections and 2 norms per block
+    assert merge_deltas(model_path(), deltas, tmp_path / "model.gguf") == 36
+    ids = base.tokenizer(PROMPT, add_special_tokens=False)["input_ids"]
+    with torch.no_grad():
+        ours = model(input_ids=torch.tensor([ids])).logits[0].numpy()
+    theirs = _llama_cpp_scores(tmp_path / "model.gguf", ids)
+    plain = _llama_cpp_scores(model_path(), ids)
+    # measured: 93 % agree, as for the unchanged model (quantised base, 8-bit activations)
+    assert (theirs.argmax(-1) == ours.argmax(-1)).mean() >= 0.85
+    assert np.corrcoef(theirs.ravel(), ours.ravel())[0, 1] > 0.99
+    assert (plain.argmax(-1) == ours.argmax(-1)).mean() < 0.8  # the change does matter
 
 
 def test_an_adapter_of_another_base_is_refused_by_name(tmp_path):

@@ -1,4 +1,5 @@
-"""LoRA fine-tuning on CPU: one example at a time, gradients accumulated to the preset's batch.
+"""Fine-tuning on CPU, LoRA or full (every weight of the top blocks): one example at a time,
+gradients accumulated to the preset's batch.
 
 Three things make a 2-core CPU enough (measured in benchmarks/bench_train_speed.py):
 - Only the answer's tokens are scored (the prompt is context), and only their logits are
@@ -31,6 +32,7 @@ from plcpilot.train.records import Example
 
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 CHECKPOINT, ADAPTER, STATE, LOSSES = "checkpoint", "adapter", "state.json", "loss.csv"
+WEIGHTS = "weights.safetensors"  # full fine-tuning: the trained blocks' weights
 
 
 @dataclass
@@ -95,15 +97,32 @@ class Progress:
     loss: float | None  # the mean loss of the last optimiser step, when one just ended
 
 
+def _top_blocks(model, preset: Preset) -> list[int]:
+    layers = model.config.num_hidden_layers
+    return list(range(layers - min(preset.top_layers or layers, layers), layers))
+
+
 def attach_lora(model, preset: Preset):
     peft = optional_import("peft", "LoRA fine-tuning", "train")
-    layers = model.config.num_hidden_layers
-    top = min(preset.top_layers or layers, layers)
     config = peft.LoraConfig(r=preset.rank, lora_alpha=preset.alpha,
                              lora_dropout=preset.dropout, target_modules=TARGETS,
-                             layers_to_transform=list(range(layers - top, layers)),
+                             layers_to_transform=_top_blocks(model, preset),
                              task_type="CAUSAL_LM")
     return peft.get_peft_model(model, config)
+
+
+def unfreeze_top(model, preset: Preset):
+    """Full fine-tuning: every weight of the top blocks trains (attention, MLP, norms); the
+    embeddings, tied to the output layer in SmolLM2, and the lower blocks stay as they are."""
+    top = {f"model.layers.{i}." for i in _top_blocks(model, preset)}
+    for name, p in model.named_parameters():
+        p.requires_grad = any(name.startswith(prefix) for prefix in top)
+    return model
+
+
+def trained_weights(model) -> dict:
+    """The weights full fine-tuning changes, by their transformers names."""
+    return {n: p.detach().contiguous() for n, p in model.named_parameters() if p.requires_grad}
 
 
 def answer_loss(model, encoded: Encoded, bf16: bool, prefixes: SharedPrefixes | None = None):
@@ -135,10 +154,11 @@ def _order(n: int, epochs: float, seed: int) -> list[int]:
 
 def train(base: Base, examples: list[Example], preset: Preset, out: Path, *, seed: int = 0,
           save_every: int = 10, max_tokens: int = 4096, start_from: Path | None = None,
-          on_progress: Callable[[Progress], None] = lambda p: None):
+          full: bool = False, on_progress: Callable[[Progress], None] = lambda p: None):
     """Train (or resume) a LoRA adapter into `out`, from zero or from the peft adapter folder
     `start_from` (another run's, same rank and blocks: more epochs, another learning rate);
-    returns the peft model."""
+    returns the peft model. With `full`, the top blocks' own weights train instead (no
+    `start_from`) and the model itself is returned."""
     import torch
 
     torch.manual_seed(seed)
@@ -149,7 +169,7 @@ def train(base: Base, examples: list[Example], preset: Preset, out: Path, *, see
     if too_long:
         raise PlcPilotError(f"{len(too_long)} examples exceed {max_tokens} tokens (e.g. "
                             f"{too_long[0]}); the model's context at inference is that long")
-    model = attach_lora(base.model, preset)
+    model = unfreeze_top(base.model, preset) if full else attach_lora(base.model, preset)
     if start_from is not None:
         _load_adapter(model, start_from)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -159,7 +179,7 @@ def train(base: Base, examples: list[Example], preset: Preset, out: Path, *, see
     warm = max(1, round(steps * preset.warmup))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
-    state = _resume(model, optimizer, schedule, out)
+    state = _resume(model, optimizer, schedule, out, full)
     seen, step, tokens, seconds = (state[k] for k in ("seen", "step", "tokens", "seconds"))
     model.train()
     started, window, prefixes = time.perf_counter() - seconds, [], SharedPrefixes()
@@ -184,7 +204,7 @@ def train(base: Base, examples: list[Example], preset: Preset, out: Path, *, see
         if ended:
             window = []
             if step % save_every == 0 or position + 1 == len(order):
-                _save(model, optimizer, schedule, out, {
+                _save(model, optimizer, schedule, out, full, {
                     "seen": position + 1, "step": step, "tokens": tokens,
                     "seconds": time.perf_counter() - started})
     return model
@@ -200,15 +220,16 @@ def _log_loss(out: Path, step: int, seen: int, tokens: int, loss: float, lr: flo
         f.write(f"{step},{seen},{tokens},{loss:.5f},{lr:.3g},{seconds:.1f}\n")
 
 
-def _save(model, optimizer, schedule, out: Path, state: dict) -> None:
-    """Adapter, optimiser and position, written beside the old checkpoint and swapped in."""
+def _save(model, optimizer, schedule, out: Path, full: bool, state: dict) -> None:
+    """Adapter (or trained weights), optimiser and position, written beside the old checkpoint
+    and swapped in."""
     import shutil
 
     import torch
 
     fresh, final = out / (CHECKPOINT + ".new"), out / CHECKPOINT
     shutil.rmtree(fresh, ignore_errors=True)
-    model.save_pretrained(fresh / ADAPTER)
+    save_trained(model, fresh, full)
     torch.save({"optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
                 "rng": torch.get_rng_state()}, fresh / "optimizer.pt")
     (fresh / STATE).write_text(json.dumps(state))
@@ -216,7 +237,18 @@ def _save(model, optimizer, schedule, out: Path, state: dict) -> None:
     fresh.rename(final)
 
 
-def _resume(model, optimizer, schedule, out: Path) -> dict:
+def save_trained(model, folder: Path, full: bool) -> None:
+    """The peft adapter as folder/adapter, or the trained weights as folder/weights.safetensors."""
+    if not full:
+        model.save_pretrained(folder / ADAPTER)
+        return
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file(trained_weights(model), folder / WEIGHTS)
+
+
+def _resume(model, optimizer, schedule, out: Path, full: bool) -> dict:
     import torch
 
     start = {"seen": 0, "step": 0, "tokens": 0, "seconds": 0.0}
@@ -224,7 +256,12 @@ def _resume(model, optimizer, schedule, out: Path) -> dict:
     if not (folder / STATE).is_file():
         (out / LOSSES).unlink(missing_ok=True)  # a fresh run: no curve of an earlier one
         return start
-    _load_adapter(model, folder / ADAPTER)
+    if full:
+        from safetensors.torch import load_file
+
+        model.load_state_dict(load_file(folder / WEIGHTS), strict=False)
+    else:
+        _load_adapter(model, folder / ADAPTER)
     saved = torch.load(folder / "optimizer.pt", weights_only=False)
     optimizer.load_state_dict(saved["optimizer"])
     schedule.load_state_dict(saved["schedule"])

@@ -26,6 +26,10 @@ PRESETS = {
     # this machine: see docs/train.md for the measurements behind each field
     "cpu": Preset(epochs=1, lr=3e-4, batch=8, rank=16, alpha=32, dropout=0.0, top_layers=12,
                   bf16=True),
+    # full fine-tuning of the same blocks (rank, alpha and dropout unused): a starting point
+    # at the usual full fine-tuning rate, not tuned by comparing runs
+    "cpu-full": Preset(epochs=1, lr=3e-5, batch=8, rank=16, alpha=32, dropout=0.0,
+                       top_layers=12, bf16=True),
 }
 
 

@@ -1,5 +1,6 @@
-"""A training run folder: its configuration (a resume must match it), the adapter in both forms,
-the loss curve, and train.json with what was measured (time, tokens, machine)."""
+"""A training run folder: its configuration (a resume must match it), the adapter in both forms
+(or, for full fine-tuning, the trained weights and the merged GGUF), the loss curve, and
+train.json with what was measured (time, tokens, machine)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from pathlib import Path
 from plcpilot.errors import PlcPilotError
 from plcpilot.train import lora
 from plcpilot.train.base import load_base
-from plcpilot.train.gguf_adapter import write_adapter_gguf
+from plcpilot.train.gguf_adapter import weight_deltas, write_adapter_gguf
+from plcpilot.train.gguf_merge import merge_deltas
 from plcpilot.train.presets import Preset
 from plcpilot.train.records import Example
 
-CONFIG, SUMMARY, PLOT, ADAPTER_GGUF = "config.json", "train.json", "loss.png", "adapter.gguf"
+CONFIG, SUMMARY, PLOT = "config.json", "train.json", "loss.png"
+ADAPTER_GGUF, MODEL_GGUF = "adapter.gguf", "model.gguf"
 
 
 def data_digest(examples: list[Example]) -> str:
@@ -58,23 +61,35 @@ def machine() -> dict:
 
 def run(base_spec: str, train: list[Example], validation: list[Example], preset: Preset,
         out: Path, *, seed: int, save_every: int, start_from: Path | None,
-        on_progress: Callable[[lora.Progress], None]) -> dict:
+        on_progress: Callable[[lora.Progress], None], full: bool = False) -> dict:
     config = {"base": base_spec, "preset": preset.model_dump(), "seed": seed,
               "examples": len(train), "data": data_digest(train),
               "start_from": str(start_from) if start_from else None}
+    if full:  # LoRA runs keep the configuration they had before full fine-tuning existed
+        config["method"] = "full"
     _hold(out, config)
     base = load_base(base_spec)
     before = lora.validation_loss(base.model, base, validation, preset.bf16) \
         if validation else None
     started = time.perf_counter()
     model = lora.train(base, train, preset, out, seed=seed, save_every=save_every,
-                       start_from=start_from, on_progress=on_progress)
+                       start_from=start_from, full=full, on_progress=on_progress)
     wall = time.perf_counter() - started
     after = lora.validation_loss(model, base, validation, preset.bf16) if validation else None
-    model.save_pretrained(out / "adapter")
-    adapted = write_adapter_gguf(model, out / ADAPTER_GGUF) if base.gguf else 0
+    lora.save_trained(model, out, full)
+    gguf = out / (MODEL_GGUF if full else ADAPTER_GGUF)
+    if not base.gguf:
+        adapted = 0
+    elif full:  # the changes against a fresh copy of the base, folded into its GGUF
+        initial = dict(load_base(base_spec).model.named_parameters())
+        adapted = merge_deltas(base.gguf, weight_deltas(lora.trained_weights(model), initial,
+                                                        model.config), gguf)
+    else:
+        adapted = write_adapter_gguf(model, gguf)
     state = json.loads((out / lora.CHECKPOINT / lora.STATE).read_text())
-    plot_losses(out, f"LoRA on {base_spec}: {len(train)} examples, preset lr {preset.lr:g}, "
+    plot_losses(out, f"full fine-tuning of {base_spec}'s top {preset.top_layers or 'all'} blocks: "
+                     f"{len(train)} examples, lr {preset.lr:g}" if full else
+                     f"LoRA on {base_spec}: {len(train)} examples, preset lr {preset.lr:g}, "
                      f"r {preset.rank}")
     summary = {**config, "steps": state["step"], "tokens": state["tokens"],
                "seconds": round(state["seconds"], 1),
@@ -83,7 +98,7 @@ def run(base_spec: str, train: list[Example], validation: list[Example], preset:
                "validation_examples": len(validation),
                "validation_loss_before": before, "validation_loss_after": after,
                "adapted_matrices": adapted,
-               "adapter_gguf_bytes": (out / ADAPTER_GGUF).stat().st_size if adapted else None,
+               f"{gguf.stem}_gguf_bytes": gguf.stat().st_size if adapted else None,
                "machine": machine()}
     (out / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
     return summary
