@@ -301,3 +301,18 @@ def test_an_adapter_of_another_base_is_refused_by_name(tmp_path):
             f"embedded+lora:{tmp_path}", input="[CNC Station][08:00:00] hello\n")
     assert r.returncode == 2
     assert b"trained on '/models/other-llama'" in r.stderr
+
+
+def test_train_full_on_the_embedded_model_writes_a_gguf_llama_cpp_loads(agent_data, tmp_path):
+    """From the outside, one example, one block: the run ends with the merged model.gguf."""
+    llama_cpp = pytest.importorskip("llama_cpp")
+    data = tmp_path / "one.jsonl"
+    write_examples([e for e in agent_data if e.split == "train"][:1], data)
+    r = cli("train", "full", "--data", data, "--out", tmp_path / "run", "--batch", "1",
+            "--top-layers", "1", "--validation", "0", timeout=600)
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    summary = json.loads((tmp_path / "run" / "train.json").read_text())
+    assert summary["method"] == "full" and summary["adapted_matrices"] == 9  # 7 + 2 norms
+    llm = llama_cpp.Llama(model_path=str(tmp_path / "run" / "model.gguf"), n_ctx=64,
+                          verbose=False)
+    assert llm.create_completion("PLC", max_tokens=2)["usage"]["completion_tokens"] >= 1

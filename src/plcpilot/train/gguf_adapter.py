@@ -76,7 +76,7 @@ def weight_deltas(trained: dict, initial: dict, config) -> dict:
     names, heads = _layout(config)
     deltas = {}
     for name, weights in trained.items():
-        delta = (weights.float() - initial[name].float()).numpy()
+        delta = (weights.detach().float() - initial[name].detach().float()).numpy()
         target, delta = _llama_cpp(names, heads, name.removesuffix(".weight"), delta)
         deltas[target] = delta
     return deltas
