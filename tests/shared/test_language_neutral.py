@@ -145,6 +145,9 @@ def test_examples_only_keeps_the_runs_own_tasks_out_of_retrieval(toy, toy_tasks,
     model = replies(tmp_path, {"Lamp": LATCH})
     with pytest.raises(PlcPilotError, match="--examples-only needs --examples"):
         run([toy_tasks], [model], ["rag"], tmp_path / "a", examples_only=True)
+    with pytest.raises(PlcPilotError, match="no --examples task in toy"):
+        run([toy_tasks], [model], ["rag"], tmp_path / "a", examples=[FX_TASKS],
+            examples_only=True)
     others = tmp_path / "others.json"
     others.write_text(json.dumps([{**TOY_TASKS[1], "id": "toy-other"}]))
     run([toy_tasks], [model], ["rag"], tmp_path / "b", examples=[others], examples_only=True,

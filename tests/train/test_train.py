@@ -254,8 +254,15 @@ def test_a_merged_gguf_predicts_what_base_and_adapter_predict(random_adapter, tm
     assert (ours.argmax(-1) == adapted.argmax(-1)).mean() >= 0.9
     assert np.corrcoef(ours.ravel(), adapted.ravel())[0, 1] > 0.99
     assert (ours.argmax(-1) == plain.argmax(-1)).mean() < 0.8
-    r = cli("train", "merge", tmp_path / "nothing", "--out", tmp_path / "x.gguf")
+
+
+def test_merge_refuses_a_missing_or_broken_adapter_clearly(tmp_path):
+    r = cli("train", "merge", tmp_path, "--out", tmp_path / "x.gguf")
     assert r.returncode == 2 and b"no adapter.gguf" in r.stderr and b"Traceback" not in r.stderr
+    (tmp_path / "adapter.gguf").write_bytes(b"GGUF" + bytes(range(256)) * 4)
+    r = cli("train", "merge", tmp_path, "--out", tmp_path / "x.gguf")
+    assert r.returncode == 2 and b"not a readable GGUF file" in r.stderr
+    assert b"Traceback" not in r.stderr and not (tmp_path / "x.gguf").exists()
 
 
 def test_full_fine_tuning_merged_into_the_gguf_predicts_what_transformers_predicts(tmp_path):

@@ -346,6 +346,9 @@ def run(tasks_paths: list[Path], models: list[str], modes: list[str], out: Path,
     pool, tasks = select_tasks(tasks_paths, every, limit)
     pool = [] if examples_only else pool
     pool += [t for p in examples for t in load_tasks(Path(p))]
+    if examples_only and (missing := {t.language for t in tasks} - {t.language for t in pool}):
+        raise PlcPilotError(f"--examples-only: no --examples task in {', '.join(sorted(missing))}"
+                            "; retrieval would have nothing to draw on")
     languages.check_options({t.language: languages.get(t.language) for t in tasks}.values(),
                             options)
     config = RunConfig(tasks=[str(p) for p in tasks_paths], every=every, limit=limit,

@@ -15,10 +15,19 @@ from pathlib import Path
 from plcpilot.errors import PlcPilotError, optional_import
 
 
+def _read(path: Path):
+    """A GGUF file, or a clear error for one that is not (truncated, another format)."""
+    gguf = optional_import("gguf", "merging into GGUF models", "train")
+    try:
+        return gguf.GGUFReader(path)
+    except (OSError, ValueError, IndexError) as e:
+        raise PlcPilotError(f"{path}: not a readable GGUF file ({e})") from None
+
+
 def merge_adapter(base: Path, adapter: Path, out: Path) -> int:
     """Write `base` with the GGUF LoRA `adapter` merged to `out`; returns the merged tensors."""
     gguf = optional_import("gguf", "merging adapters into GGUF models", "train")
-    lora = gguf.GGUFReader(adapter)
+    lora = _read(adapter)
     alpha = lora.get_field(gguf.Keys.Adapter.LORA_ALPHA)
     if alpha is None:
         raise PlcPilotError(f"{adapter} is not a LoRA adapter GGUF (no LoRA alpha)")
@@ -36,7 +45,7 @@ def merge_deltas(base: Path, deltas: dict, out: Path, what: str = "the run chang
     `out`; returns how many were changed."""
     gguf = optional_import("gguf", "merging into GGUF models", "train")
     quants = optional_import("gguf.quants", "merging into GGUF models", "train")
-    model = gguf.GGUFReader(base)
+    model = _read(base)
     if unknown := set(deltas) - {t.name for t in model.tensors}:
         raise PlcPilotError(f"{what} tensors {base.name} does not have "
                             f"({', '.join(sorted(unknown)[:3])}): was it trained on another model?")
