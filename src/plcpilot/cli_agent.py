@@ -23,7 +23,10 @@ ModeOpt = Annotated[str, typer.Option("--mode", help="sop (the SOP engine), llm 
                                                      "hybrid (SOP where it matches).")]
 ModelOpt = Annotated[str | None, typer.Option("--model", help="Model spec (embedded, gguf:PATH, "
                                                               "ollama:TAG, openai:URL#MODEL, "
-                                                              "scripted:FILE).")]
+                                                              "scripted:FILE); default: "
+                                                              "embedded+lora:agent, the embedded "
+                                                              "model with the shipped operator "
+                                                              "adapter.")]
 FreeOpt = Annotated[bool, typer.Option("--no-grammar", help="Free decoding (no JSON/grammar "
                                                             "constraint).")]
 
@@ -31,11 +34,11 @@ FreeOpt = Annotated[bool, typer.Option("--no-grammar", help="Free decoding (no J
 def _agent(station: str, mode: str, model: str | None, no_grammar: bool = False,
            on_token=None):
     from plcpilot.llm.specs import load_backend
-    from plcpilot.plant.agent import Agent
+    from plcpilot.plant.agent import DEFAULT_MODEL, Agent
     from plcpilot.plant.model import load_plant
 
     if mode != "sop" and model is None:
-        model = "embedded"
+        model = DEFAULT_MODEL
     backend = load_backend(model) if model and mode != "sop" else None
     return Agent(load_plant().station(station), mode, backend, constrained=not no_grammar,
                  on_token=on_token)
@@ -361,6 +364,9 @@ def bench(
                                                        "(default: the shipped set).")] = None,
     closed_loop: Annotated[bool, typer.Option(help="Also run closed-loop fault episodes, per "
                                                    "station and for the whole plant.")] = True,
+    plant_loop: Annotated[bool, typer.Option(help="With --closed-loop: also the whole-plant "
+                                                  "runs (the longest part with a model).")
+                          ] = True,
     no_gate_too: Annotated[bool, typer.Option("--no-gate-too", help="Also run the closed loop "
                                                                     "without the gate.")] = False,
     points: Annotated[Path | None, typer.Option("--points", help="Also answer these test "
@@ -377,7 +383,7 @@ def bench(
     from plcpilot.paths import data_dir
     from plcpilot.plant import bench as pb
     from plcpilot.plant import scenarios
-    from plcpilot.plant.agent import MODES
+    from plcpilot.plant.agent import DEFAULT_MODEL, MODES
     from plcpilot.plant.model import load_plant
 
     for m in mode:
@@ -387,22 +393,23 @@ def bench(
     shipped = scenarios.load(scenario_path or data_dir() / "scenarios")
     points_set = [p for half in dict.fromkeys(phrasing)
                   for p in scenarios.rephrased(shipped, half)]
-    backend = load_backend(model or "embedded") if set(mode) - {"sop"} else None
+    backend = load_backend(model or DEFAULT_MODEL) if set(mode) - {"sop"} else None
     config = {"model": backend.spec if backend else None, "modes": mode,
               "scenarios": str(scenario_path or "shipped"), "points": len(shipped),
               "phrasings": list(dict.fromkeys(phrasing))}
-    episodes = len(pb.closed_loop_plan(plant)) * len(mode) * (2 if no_gate_too else 1)
+    gates = [True, False] if no_gate_too else [True]
+    episodes = len(pb.closed_loop_plan(plant)) * len(mode) * len(gates)
     imported = scenarios.import_test_points(points) if points else []
     with pb.open_run(run_dir, config), progress_bar(err) as bar:
         job = bar.add_task("decisions", total=len(points_set) * len(mode))
         pb.score_decisions(plant, points_set, None, mode, backend, run_dir,
                            advance=lambda: bar.advance(job))
         if closed_loop:
-            gates = [True, False] if no_gate_too else [True]
             job = bar.add_task("station episodes", total=episodes)
             for gated in gates:
                 pb.run_closed_loop(plant, mode, backend, run_dir, use_gate=gated,
                                    advance=lambda: bar.advance(job))
+        if closed_loop and plant_loop:
             job = bar.add_task("whole-plant runs",
                                total=pb.plant_loop_size(plant) * len(mode) * len(gates))
             for gated in gates:

@@ -157,6 +157,27 @@ def test_the_grammar_admits_every_gold_answer_and_nothing_outside_the_station():
         parsers["CNC Station"].parse("Sure! " + answer("emergency_stop()"))
 
 
+def test_a_reason_that_quotes_an_sop_rule_binds_the_command_to_that_rules():
+    """As the decoder reads the grammar (llguidance, byte by byte): the rule's own command with
+    values of the right type is taken, another command after that reason is not, and a reason
+    that quotes no rule leaves every call open."""
+    pytest.importorskip("llguidance")
+    import byte_matcher
+
+    grammar = agent_mod.lark_grammar(CNC)
+    rule = "SOP: when load_workpiece() reports success"
+    ok = "run_CNC(tool='mill', spindle_rpm=2400, cutting_depth=0.5, cutting_length=40)"
+    assert byte_matcher.rejected_at(grammar, answer(ok, rule)) is None
+    for other in ("unload_workpiece()", "conveyor_1_run('forward', 8)",
+                  "run_CNC(tool='saw', spindle_rpm=2400, cutting_depth=0.5, cutting_length=40)"):
+        assert byte_matcher.rejected_at(grammar, answer(other, rule)) is not None, other
+    for reason in ("the piece is loaded", "SOP", "SOP: load_workpiece() reports success"):
+        assert byte_matcher.rejected_at(grammar, answer("unload_workpiece()", reason)) is None
+    # "SOP: when" opens only the rules' own reasons
+    made_up = answer("unload_workpiece()", "SOP: when the machine feels like it")
+    assert byte_matcher.rejected_at(grammar, made_up) is not None
+
+
 # ---------------------------------------------------------------- gate and agent modes
 def test_the_gate_refuses_what_the_state_forbids_and_turns_it_into_an_alert():
     flags = {"fault": True}
@@ -250,15 +271,18 @@ def test_agent_run_prints_the_log_and_escalates_the_fault():
     assert "0 unsafe executed" in text
 
 
+def sop_bench(out, *args):
+    """`agent bench` of the SOP engine alone (no model: seconds)."""
+    return cli("agent", "bench", "--out", out, "--mode", "sop", *args)
+
+
 def test_agent_bench_resumes_and_refuses_another_configuration(tmp_path):
     out = tmp_path / "run"
-    first = cli("agent", "bench", "--out", out, "--mode", "sop", "--no-closed-loop",
-                "--phrasing", "own")
+    first = sop_bench(out, "--no-closed-loop", "--phrasing", "own")
     assert first.returncode == 0, first.stderr
     rows = (out / "decisions.jsonl").read_text().splitlines()
     assert len(rows) == len(POINTS)
-    again = cli("agent", "bench", "--out", out, "--mode", "sop", "--no-closed-loop",
-                "--phrasing", "own")
+    again = sop_bench(out, "--no-closed-loop", "--phrasing", "own")
     assert again.returncode == 0 and (out / "decisions.jsonl").read_text().splitlines() == rows
     summary = json.loads((out / "summary.json").read_text())["decisions"]["sop"]
     assert summary["sop"]["exact"]["rate"] == 1.0  # the SOP engine is the SOP's gold
@@ -270,10 +294,32 @@ def test_agent_bench_resumes_and_refuses_another_configuration(tmp_path):
     assert other.returncode == 2 and b"another configuration" in other.stderr
 
 
+def test_agent_bench_can_leave_out_the_whole_plant_runs(tmp_path):
+    out = tmp_path / "run"
+    r = sop_bench(out, "--no-plant-loop", "--phrasing", "own")
+    assert r.returncode == 0, r.stderr
+    episodes = (out / "episodes.jsonl").read_text().splitlines()
+    assert episodes and all(json.loads(e)["success"] for e in episodes)
+    assert not (out / "plant.jsonl").exists()
+    report = (out / "report.md").read_text()
+    assert "Closed loop under fault injection" in report and "whole plant" not in report
+
+
+def test_agent_bench_on_reworded_logs_only_still_fills_the_headline_tables(tmp_path):
+    out = tmp_path / "run"
+    r = sop_bench(out, "--no-closed-loop", "--phrasing", "dev")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["wording"] == "dev"
+    assert summary["decisions"]["sop"]["all"]["exact"]["n"] == len(POINTS)
+    report = (out / "report.md").read_text()
+    assert "Logs in the `dev` wording" in report and f"| sop | {len(POINTS)} |" in report
+
+
 def test_agent_bench_answers_the_predecessor_points_and_reports_them(tmp_path, corpus):
     out = tmp_path / "run"
-    r = cli("agent", "bench", "--out", out, "--mode", "sop", "--no-closed-loop", "--points",
-            corpus / "ias" / "test_points.json", "--phrasing", "own")
+    r = sop_bench(out, "--no-closed-loop", "--points", corpus / "ias" / "test_points.json",
+                  "--phrasing", "own")
     assert r.returncode == 0, r.stderr
     answers = [json.loads(x) for x in (out / "points.jsonl").read_text().splitlines()]
     assert len(answers) == 75 and all(set(a) >= {"reason", "command"} for a in answers)
@@ -316,7 +362,7 @@ def test_a_fault_anywhere_stops_the_plant_and_the_gate_holds_a_reckless_model(tm
 
 def test_agent_bench_closed_loop_per_station_and_for_the_whole_plant(tmp_path):
     out = tmp_path / "run"
-    r = cli("agent", "bench", "--out", out, "--mode", "sop")
+    r = sop_bench(out)
     assert r.returncode == 0, r.stderr
     summary = json.loads((out / "summary.json").read_text())
     station, whole = summary["episodes"]["sop"]["gate"], summary["plant"]["sop"]["gate"]

@@ -24,6 +24,8 @@ import pytest
 pytest.importorskip("tree_sitter_iec61131_3_st")
 llguidance = pytest.importorskip("llguidance")
 
+import byte_matcher  # noqa: E402
+
 from plcpilot.st.closing import close_truncated  # noqa: E402
 from plcpilot.st.grammar import (  # noqa: E402
     ENTRIES,
@@ -35,35 +37,9 @@ from plcpilot.st.grammar import (  # noqa: E402
 from plcpilot.st.parser import parse, parse_expression, parse_statements  # noqa: E402
 
 
-class _Bytes:
-    """A tokenizer whose tokens are the 256 bytes (and EOS): a matcher fed text byte by byte
-    accepts exactly the strings the grammar accepts, whatever a real tokenizer would cut."""
-
-    eos_token_id, bos_token_id, special_token_ids = 256, None, [256]
-    tokens = [bytes([i]) for i in range(256)] + [b""]
-
-    def __call__(self, text):
-        return list(text if isinstance(text, bytes) else text.encode())
-
-
-@cache
-def _tokenizer():
-    return llguidance.LLTokenizer(llguidance.TokenizerWrapper(_Bytes()))
-
-
-@cache
-def _grammar(entry):
-    return llguidance.grammar_from("lark", lark_grammar(entry))
-
-
 def rejected_at(text: str, entry: str = "unit") -> int | None:
     """Where the decoder's matcher stops taking `text` (a byte offset), None if it accepts."""
-    m = llguidance.LLMatcher(_tokenizer(), _grammar(entry), log_level=0)
-    data = text.encode()
-    for i, byte in enumerate(data):
-        if not m.consume_token(byte):
-            return i
-    return None if m.is_accepting() else len(data)
+    return byte_matcher.rejected_at(lark_grammar(entry), text)
 
 
 def accepts(text: str, entry: str = "unit") -> bool:
@@ -79,7 +55,8 @@ def lark_parser(entry="unit"):
 
 @pytest.mark.parametrize("entry", ENTRIES)
 def test_grammar_compiles_for_llguidance_and_lark(entry):
-    is_error, messages = llguidance.LLMatcher.validate_grammar_with_warnings(_grammar(entry))
+    is_error, messages = llguidance.LLMatcher.validate_grammar_with_warnings(
+        byte_matcher.compiled(lark_grammar(entry)))
     assert not is_error, messages
     lark_parser(entry)
 
@@ -97,7 +74,7 @@ def _via_gbnf():
 
 
 def test_grammar_converts_to_gbnf_that_keeps_whitespace_and_comments():
-    m = llguidance.LLMatcher(_tokenizer(), _via_gbnf(), log_level=0)
+    m = llguidance.LLMatcher(byte_matcher.tokenizer(), _via_gbnf(), log_level=0)
     assert not m.get_error()
     program = ACCEPTED[1].upper()  # GBNF keeps the keywords' case as written: upper
     assert all(m.consume_token(b) for b in program.encode()) and m.is_accepting()

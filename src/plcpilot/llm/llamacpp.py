@@ -17,6 +17,7 @@ from plcpilot.errors import PlcPilotError, optional_import
 from plcpilot.llm.base import Completion, Constraint, Message, OnToken, Sampling, require
 from plcpilot.llm.loops import LoopStop, stop_loops
 from plcpilot.llm.models import EMBEDDED, model_path
+from plcpilot.paths import data_dir
 
 
 def default_threads() -> int:
@@ -164,7 +165,12 @@ def embedded_adapter(folder: Path, spec: str) -> Path:
 
 
 def embedded_lora(rest: str) -> LlamaCppBackend:
-    """`embedded+lora:DIR`: the embedded model with the adapter `plcpilot train lora` wrote."""
+    """`embedded+lora:DIR`: the embedded model with the adapter `plcpilot train lora` wrote.
+    DIR may also name an adapter shipped in data/adapters (`embedded+lora:agent`); a folder of
+    that name in the working directory wins, as the user wrote it."""
     spec = f"embedded+lora:{rest}"
-    adapter = embedded_adapter(Path(rest).expanduser(), spec)
+    folder = Path(rest).expanduser()
+    if not folder.exists() and rest and (data_dir() / "adapters" / rest).is_dir():
+        folder = data_dir() / "adapters" / rest
+    adapter = embedded_adapter(folder, spec)
     return LlamaCppBackend(model_path(EMBEDDED), spec, lora=adapter)

@@ -27,6 +27,11 @@ MODES: tuple[Mode, ...] = ("sop", "llm", "hybrid")
 LOG_LINES = 30  # newest lines shown to the model (plus the task line); keeps prompts in context
 SAMPLING = Sampling(max_tokens=160, temperature=0.0, top_k=1)  # an operator should be repeatable
 UNCOVERED = "unexpected event"
+# the embedded model with the operator adapter shipped in data/adapters/agent (docs/train.md:
+# trained by scripts/train-agent-adapter, measured against the bare model on held-out wording)
+DEFAULT_MODEL = "embedded+lora:agent"
+RULE_REASON = "SOP: "  # an SOP step's reason: this, then its rule as the system prompt lists it
+COMMAND_KEY = '", "command": "'  # between the answer's reason and its command
 REASON_CHARS = 160  # the answer's reason, as the decoding grammar bounds it
 ANY_TEXT = "[^'\"]{1,60}"  # a text argument without its own pattern
 
@@ -75,6 +80,14 @@ def _readable(rule: SopRule) -> str:
     return "a station requests a transport"
 
 
+def rule_text(rule: SopRule) -> str:
+    """A rule's condition exactly as the system prompt lists it, so an answer whose reason
+    quotes it can copy the command that follows it there."""
+    return (f"when {_readable(rule)}" + (f" during a {rule.task} task" if rule.task else "")
+            + "".join(f" where the {value} is the task's {param}"
+                      for value, param in rule.same.items()))
+
+
 def system_prompt(station: Station) -> str:
     functions = "\n".join(
         f"- {fn.signature()}: {fn.doc}"
@@ -82,9 +95,7 @@ def system_prompt(station: Station) -> str:
         + (" Write its arguments as name=value." if fn.keywords else "")
         for fn in station.functions.values())
     tasks = ", ".join(station.tasks)
-    rules = "\n".join(
-        f"- when {_readable(r)}"
-        + (f" during a {r.task} task" if r.task else "") + f": {r.do}" for r in station.sop)
+    rules = "\n".join(f"- {rule_text(r)}: {r.do}" for r in station.sop)
     return (
         f"{station.role}\n\nComponents: {', '.join(station.components)}.\n\n"
         f"Your functions:\n{functions}\n\nTasks come from the Manager ({tasks}); values in "
@@ -131,15 +142,48 @@ def _call_lark(fn: Function) -> str:
     return " ".join([*parts, '")"'])
 
 
+def _rule_lark(station: Station, rule: SopRule) -> str:
+    """An SOP step's answer: the reason quoting `rule`, then the rule's own command, each
+    placeholder a value of its parameter's type (the model fills it from the log)."""
+    name, _, rest = rule.do.partition("(")
+    fn = station.functions[name]
+    args = rest.removesuffix(")").split(", ") if rest != ")" else []
+    parts = [json.dumps(f"{RULE_REASON}{rule_text(rule)}{COMMAND_KEY}{name}(")]
+    for i, (arg, param) in enumerate(zip(args, fn.params, strict=True)):
+        comma = ", " if i else ""
+        if "{" not in arg:
+            parts.append(json.dumps(comma + arg))
+            continue
+        literal = comma + (arg.split("=", 1)[0] + "=" if fn.keywords else "")
+        parts += ([json.dumps(literal)] if literal else []) + [f"({_value_lark(param)})"]
+    return " ".join([*parts, '")"'])
+
+
+def _not_starting_with(prefix: str, most: int) -> str:
+    """A regex for 1..`most` characters of a JSON string that do not begin with `prefix`
+    (letters, spaces and colons: nothing to escape)."""
+    assert re.fullmatch(r"[A-Za-z: ]+", prefix), prefix
+    char = r'[^"\\\n]'
+    alternatives = [prefix[:k] + f"[^{prefix[k]}\"\\\\\\n]" + f"{char}{{0,{most - k - 1}}}"
+                    for k in range(len(prefix))]
+    alternatives += [prefix[:k] for k in range(1, len(prefix))]
+    return "/(" + "|".join(alternatives) + ")/"
+
+
 def lark_grammar(station: Station) -> str:
     """The answer format with only this station's functions and argument types (Lark, as
-    llguidance reads it). Ranges and state are the gate's job: a grammar cannot see the plant."""
-    rules = [f"f{i}: {_call_lark(fn)}" for i, fn in enumerate(station.functions.values())]
-    calls = " | ".join(f"f{i}" for i in range(len(rules)))
+    llguidance reads it). A reason that quotes an SOP rule binds the command to that rule's, so
+    the model cannot state one rule and run another; any other reason allows any call. The
+    model still chooses the rule and the values. Ranges and state are the gate's job: a grammar
+    cannot see the plant."""
+    calls = [f"f{i}: {_call_lark(fn)}" for i, fn in enumerate(station.functions.values())]
+    steps = [f"r{j}: {_rule_lark(station, rule)}" for j, rule in enumerate(station.sop)]
     return "\n".join([
-        'start: "{\\"reason\\": \\"" REASON "\\", \\"command\\": \\"" call "\\"}"',
-        r'REASON: /[^"\\\n]{1,160}/',
-        f"call: {calls}", *rules])
+        'start: "{\\"reason\\": \\"" answer "\\"}"',
+        "answer: " + " | ".join([*(f"r{j}" for j in range(len(steps))),
+                                 f"REASON {json.dumps(COMMAND_KEY)} call"]),
+        f"REASON: {_not_starting_with(RULE_REASON + 'when ', REASON_CHARS)}",
+        "call: " + " | ".join(f"f{i}" for i in range(len(calls))), *calls, *steps])
 
 
 def _value_regex(param: Param) -> str:

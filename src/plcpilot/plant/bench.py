@@ -248,11 +248,14 @@ def summarize(out: Path, warn: Callable[[str], None] | None = None) -> dict:
     summary: dict = {"decisions": {}, "episodes": {},
                      "skipped_lines": {n: [k for k, _ in lines.skipped]
                                        for n, lines in results.items() if lines.skipped}}
+    # the headline tables read the simulator's own sentences, or the first wording that ran
+    present = {r.get("phrasing", "own") for r in decisions}
+    summary["wording"] = main = next((p for p in PHRASINGS if p in present), "own")
     by = defaultdict(list)
     for r in decisions:
         phrasing = r.get("phrasing", "own")
-        own = ("all", r["kind"], f"station:{r['station']}") if phrasing == "own" else ()
-        for group in (*own, f"phrasing:{phrasing}", f"phrasing:{phrasing}:{r['kind']}"):
+        headline = ("all", r["kind"], f"station:{r['station']}") if phrasing == main else ()
+        for group in (*headline, f"phrasing:{phrasing}", f"phrasing:{phrasing}:{r['kind']}"):
             by[(r["mode"], group)].append(r)
     for (mode, group), rows in sorted(by.items(), key=lambda kv: (MODES.index(kv[0][0]),
                                                                    kv[0][1])):
@@ -308,13 +311,13 @@ def write_report(out: Path, title: str, warn: Callable[[str], None] | None = Non
     lines = [f"# {title}", "", *skipped, *([""] if skipped else []),
              "## Decision accuracy (95 % Wilson intervals)", "",
              "Agent = the command that runs (after the safety gate); proposal = what the SOP "
-             "engine or the model proposed before the gate.", "",
+             "engine or the model proposed before the gate."
+             + ("" if summary["wording"] == "own" else
+                f" Logs in the `{summary['wording']}` wording (see phrasing robustness)."), "",
              "| mode | points | exact | lenient | SOP exact | abnormal exact | abnormal lenient "
              "| abnormal lenient, proposal | model calls | s per model call |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for mode, groups in summary["decisions"].items():
-        if "all" not in groups:  # only reworded logs ran
-            continue
         a, s, ab = groups["all"], groups.get("sop"), groups.get("abnormal")
         mean = f"{a['mean_model_s']:.2f}" if a["mean_model_s"] is not None else "–"
         lines.append(f"| {mode} | {a['exact']['n']} | {_pct(a['exact'])} | {_pct(a['lenient'])} "

@@ -55,11 +55,15 @@ def random_params(station: Station, task: str, rng: random.Random) -> dict[str, 
 
 
 def answer(station: Station, events, gold: str) -> str:
-    """The gold answer as the decoding grammar shapes it: the SOP engine's reason for a normal
-    step, the escalation's cause for an abnormal one."""
+    """The gold answer as the decoding grammar shapes it. A normal step's reason quotes its SOP
+    rule as the system prompt lists it: a 135M model that has written the rule can copy the
+    command that follows it in the prompt, where a paraphrase of the event (the SOP engine's
+    own reason) left it to recall the mapping from training. An abnormal step's reason names
+    the escalation's cause."""
     decision = sop.decide(station, events)
     if isinstance(decision, sop.SopDecision) and decision.command == gold:
-        reason = decision.reason
+        reason = agent.RULE_REASON + agent.rule_text(decision.rule) if decision.rule else \
+            decision.reason
     else:
         cause = parse_call(gold, station).args
         reason = f"abnormal event ({cause[0]}): stop and alert the supervisor" if cause else \
