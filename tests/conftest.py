@@ -17,13 +17,14 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 XOJO = CORPUS / "fx" / "xojo"
 
 
-def cli(*args: str, input: str | bytes | None = None, timeout: float = 120
-        ) -> subprocess.CompletedProcess:
-    """Run the installed `plcpilot` command as a user would."""
+def cli(*args: str, input: str | bytes | None = None, timeout: float = 120,
+        cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the installed `plcpilot` command as a user would (`env`: variables to set)."""
     if isinstance(input, str):
         input = input.encode()
     return subprocess.run([sys.executable, "-m", "plcpilot", *map(str, args)], input=input,
-                          capture_output=True, cwd=ROOT, timeout=timeout)
+                          capture_output=True, cwd=cwd, timeout=timeout,
+                          env=os.environ | env if env else None)
 
 
 class Scanner:

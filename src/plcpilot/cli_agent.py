@@ -24,9 +24,9 @@ ModeOpt = Annotated[str, typer.Option("--mode", help="sop (the SOP engine), llm 
 ModelOpt = Annotated[str | None, typer.Option("--model", help="Model spec (embedded, gguf:PATH, "
                                                               "ollama:TAG, openai:URL#MODEL, "
                                                               "scripted:FILE); default: "
-                                                              "embedded+lora:agent, the embedded "
-                                                              "model with the shipped operator "
-                                                              "adapter.")]
+                                                              "embedded+lora:agent once "
+                                                              "scripts/train-agent-adapter has "
+                                                              "installed it, else embedded.")]
 FreeOpt = Annotated[bool, typer.Option("--no-grammar", help="Free decoding (no JSON/grammar "
                                                             "constraint).")]
 
@@ -34,11 +34,11 @@ FreeOpt = Annotated[bool, typer.Option("--no-grammar", help="Free decoding (no J
 def _agent(station: str, mode: str, model: str | None, no_grammar: bool = False,
            on_token=None):
     from plcpilot.llm.specs import load_backend
-    from plcpilot.plant.agent import DEFAULT_MODEL, Agent
+    from plcpilot.plant.agent import Agent
     from plcpilot.plant.model import load_plant
 
     if mode != "sop" and model is None:
-        model = DEFAULT_MODEL
+        model = _default_model()
     backend = load_backend(model) if model and mode != "sop" else None
     return Agent(load_plant().station(station), mode, backend, constrained=not no_grammar,
                  on_token=on_token)
@@ -86,6 +86,17 @@ def decide(
         err.print(styled((f"the gate refused {decision.proposed!r}: {decision.refusal}",
                           "yellow")))
     print(json.dumps(decision.answer()))
+
+
+def _default_model() -> str:
+    """The agent's default model; says so when the operator adapter is not installed."""
+    from plcpilot.plant.agent import default_model
+
+    spec = default_model()
+    if spec == "embedded":
+        err.print(styled(("the operator adapter is not installed (scripts/train-agent-adapter "
+                          "builds it): using the bare embedded model", "yellow")))
+    return spec
 
 
 def _station_of(events, where: str) -> str:
@@ -383,7 +394,7 @@ def bench(
     from plcpilot.paths import data_dir
     from plcpilot.plant import bench as pb
     from plcpilot.plant import scenarios
-    from plcpilot.plant.agent import DEFAULT_MODEL, MODES
+    from plcpilot.plant.agent import MODES
     from plcpilot.plant.model import load_plant
 
     for m in mode:
@@ -393,7 +404,7 @@ def bench(
     shipped = scenarios.load(scenario_path or data_dir() / "scenarios")
     points_set = [p for half in dict.fromkeys(phrasing)
                   for p in scenarios.rephrased(shipped, half)]
-    backend = load_backend(model or DEFAULT_MODEL) if set(mode) - {"sop"} else None
+    backend = load_backend(model or _default_model()) if set(mode) - {"sop"} else None
     config = {"model": backend.spec if backend else None, "modes": mode,
               "scenarios": str(scenario_path or "shipped"), "points": len(shipped),
               "phrasings": list(dict.fromkeys(phrasing))}

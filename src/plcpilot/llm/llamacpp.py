@@ -16,8 +16,7 @@ from pathlib import Path
 from plcpilot.errors import PlcPilotError, optional_import
 from plcpilot.llm.base import Completion, Constraint, Message, OnToken, Sampling, require
 from plcpilot.llm.loops import LoopStop, stop_loops
-from plcpilot.llm.models import EMBEDDED, model_path
-from plcpilot.paths import data_dir
+from plcpilot.llm.models import EMBEDDED, adapters_dir, model_path
 
 
 def default_threads() -> int:
@@ -166,11 +165,12 @@ def embedded_adapter(folder: Path, spec: str) -> Path:
 
 def embedded_lora(rest: str) -> LlamaCppBackend:
     """`embedded+lora:DIR`: the embedded model with the adapter `plcpilot train lora` wrote.
-    DIR may also name an adapter shipped in data/adapters (`embedded+lora:agent`); a folder of
-    that name in the working directory wins, as the user wrote it."""
+    DIR may also name an adapter installed in the cache's adapters folder (`embedded+lora:agent`,
+    which scripts/train-agent-adapter installs); a folder of that name in the working directory
+    wins, as the user wrote it."""
     spec = f"embedded+lora:{rest}"
     folder = Path(rest).expanduser()
-    if not folder.exists() and rest and (data_dir() / "adapters" / rest).is_dir():
-        folder = data_dir() / "adapters" / rest
+    if not folder.exists() and rest and (adapters_dir() / rest).is_dir():
+        folder = adapters_dir() / rest
     adapter = embedded_adapter(folder, spec)
     return LlamaCppBackend(model_path(EMBEDDED), spec, lora=adapter)

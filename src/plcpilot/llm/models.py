@@ -41,6 +41,12 @@ def cache_dir() -> Path:
     return Path(root) / "models"
 
 
+def adapters_dir() -> Path:
+    """Adapters installed for the embedded model, one folder each (`embedded+lora:NAME`):
+    weights live in the user's cache, never in the repository."""
+    return cache_dir().parent / "adapters"
+
+
 def model_path(name: str = EMBEDDED) -> Path:
     """The GGUF file of a known model, or a clear error saying how to get it."""
     if name not in KNOWN:

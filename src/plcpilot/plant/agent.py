@@ -27,9 +27,7 @@ MODES: tuple[Mode, ...] = ("sop", "llm", "hybrid")
 LOG_LINES = 30  # newest lines shown to the model (plus the task line); keeps prompts in context
 SAMPLING = Sampling(max_tokens=160, temperature=0.0, top_k=1)  # an operator should be repeatable
 UNCOVERED = "unexpected event"
-# the embedded model with the operator adapter shipped in data/adapters/agent (docs/train.md:
-# trained by scripts/train-agent-adapter, measured against the bare model on held-out wording)
-DEFAULT_MODEL = "embedded+lora:agent"
+OPERATOR_ADAPTER = "agent"  # the adapter scripts/train-agent-adapter installs (docs/train.md)
 RULE_REASON = "SOP: "  # an SOP step's reason: this, then its rule as the system prompt lists it
 COMMAND_KEY = '", "command": "'  # between the answer's reason and its command
 REASON_CHARS = 160  # the answer's reason, as the decoding grammar bounds it
@@ -119,6 +117,15 @@ def user_prompt(station: Station, events: list[Event]) -> str:
 def messages(station: Station, events: list[Event]) -> list[Message]:
     return [Message("system", system_prompt(station)), Message("user", user_prompt(station,
                                                                                     events))]
+
+
+def default_model() -> str:
+    """The embedded model with the operator adapter when it is installed (it beats the bare
+    model on held-out wording, docs/train.md), else the bare embedded model."""
+    from plcpilot.llm.models import adapters_dir
+
+    installed = (adapters_dir() / OPERATOR_ADAPTER / "adapter.gguf").is_file()
+    return f"embedded+lora:{OPERATOR_ADAPTER}" if installed else "embedded"
 
 
 # ------------------------------------------------------------------ decoding constraint
