@@ -30,6 +30,10 @@ def data_agent(
     train_seeds: Annotated[int, typer.Option("--train-seeds", min=1, help="Scenario seeds for "
                                              "the train split.")] = 3,
     validation_seeds: Annotated[int, typer.Option("--validation-seeds", min=0)] = 1,
+    wording: Annotated[str, typer.Option(
+        "--wording", help="dev: the development half of the log phrasings; train: those and "
+                          "the training-only styles (upper-case alarm lists, an engineer's "
+                          "diary). The held-out half is never used.")] = "dev",
     base: BaseOpt = "embedded",
 ) -> None:
     """Operator-agent decisions from the plant simulator (dev-half wording, random task
@@ -39,11 +43,15 @@ def data_agent(
     from plcpilot.train.agent_data import agent_examples, split_seeds
     from plcpilot.train.records import write_examples
 
+    if wording not in ("dev", "train"):
+        raise PlcPilotError(f"--wording must be dev or train, not {wording!r} (the held-out "
+                            "phrasings are for evaluation only)")
     writable(to, "--out")  # before the work, not after it
     seeds = split_seeds(train_seeds, validation_seeds)
     with progress_bar(err) as bar:
         job = bar.add_task("scenario seeds", total=len(seeds))
-        examples = list(agent_examples(load_plant(), seeds, lambda: bar.advance(job)))
+        examples = list(agent_examples(load_plant(), seeds, lambda: bar.advance(job),
+                                       wording))
     write_examples(examples, to)
     _describe(examples, base, to)
 

@@ -19,6 +19,8 @@ from plcpilot.plant.scenarios import VARIANTS
 from plcpilot.plant.simulator import ROBOT, FaultPlan, StationSim
 
 HALVES = {"dev": phrasing.DEV_STYLES, "held_out": phrasing.HELD_OUT_STYLES}
+# what `rephrase` draws each line from, by its `half` argument
+DRAWS = {**HALVES, "train": (*phrasing.DEV_STYLES, *phrasing.TRAIN_STYLES)}
 # events that report something went wrong (plant.yaml's faults, and the simulator's own answers to
 # commands that found nothing to act on): every wording must still say so
 ABNORMAL = {"import_mismatch", "arm_missed", "machine_missed", "robot_no_workpiece",
@@ -241,9 +243,10 @@ def test_every_task_kind_has_a_key():
 
 
 # ------------------------------------------------------------------ templates
-def test_styles_split_into_disjoint_halves():
-    assert not set(phrasing.DEV_STYLES) & set(phrasing.HELD_OUT_STYLES)
-    assert set(phrasing.DEV_STYLES) | set(phrasing.HELD_OUT_STYLES) == set(phrasing.STYLES)
+def test_styles_split_into_disjoint_halves_and_train_only_styles():
+    groups = [set(phrasing.DEV_STYLES), set(phrasing.HELD_OUT_STYLES), set(phrasing.TRAIN_STYLES)]
+    assert sum(map(len, groups)) == len(set().union(*groups))  # pairwise disjoint
+    assert set().union(*groups) == set(phrasing.STYLES)
 
 
 def test_every_key_has_enough_templates_in_each_half():
@@ -253,6 +256,7 @@ def test_every_key_has_enough_templates_in_each_half():
         assert sum(map(len, by_style.values())) >= 4, key
         for styles in HALVES.values():
             assert sum(len(by_style[s]) for s in styles) >= 2, key
+        assert all(by_style[s] for s in phrasing.TRAIN_STYLES), key
 
 
 def test_templates_use_exactly_the_slots_of_their_event():
@@ -275,10 +279,10 @@ def test_every_wording_keeps_what_carries_meaning():
                 if "thing" in slots:  # a carrier is not a workpiece, nor the other way round
                     other = {"carrier": "workpiece", "workpiece": "carrier"}[slots["thing"]]
                     assert other not in text.lower(), where
-                if key == "conveyor_reverse":
-                    assert re.search(r"rev|backward", text), where
+                if key == "conveyor_reverse":  # the alarm style writes "REV"
+                    assert re.search(r"rev|backward", text, re.IGNORECASE), where
                 if key == "conveyor_run":
-                    assert not re.search(r"rev|backward", text), where
+                    assert not re.search(r"rev|backward", text, re.IGNORECASE), where
                 # the wording itself, not a slot's free text, says whether something failed
                 if key in abnormal:
                     assert FAILURE.search(template), where
@@ -307,7 +311,7 @@ def _check_log(events: list[Event], half: str, seed: int) -> int:
     for n, (event, line) in enumerate(zip(events, lines, strict=True)):
         m = _split(line)
         assert m["station"] == event.station and f"[{event.clock}]" in m["tags"], line
-        wordings = _wordings(event, HALVES[half])
+        wordings = _wordings(event, DRAWS[half])
         if m["text"] in wordings:
             continue
         cut += 1
@@ -324,6 +328,18 @@ def test_rephrase_draws_only_from_its_half_and_never_cuts_the_newest_line():
         for half in HALVES:
             cuts += _check_log(log, half, seed=n)
     assert cuts > 0  # lines are cut short sometimes
+
+
+def test_rephrase_for_training_draws_from_dev_and_train_styles_never_held_out():
+    train_only = 0
+    for n, log in enumerate(decision_logs()[::3]):
+        _check_log(log, "train", seed=n)
+        lines = phrasing.rephrase(log, "train", n).splitlines()
+        for event, line in zip(log, lines, strict=True):
+            text = _split(line)["text"]
+            assert text not in _wordings(event, phrasing.HELD_OUT_STYLES), line
+            train_only += text in _wordings(event, phrasing.TRAIN_STYLES)
+    assert train_only > 0  # the train-only styles are drawn
 
 
 def test_rephrase_is_deterministic_per_seed():

@@ -181,6 +181,21 @@ def test_train_cli_refuses_bad_data_clearly(tmp_path):
     assert r.returncode == 2 and b"is a file" in r.stderr and b"Traceback" not in r.stderr
 
 
+def test_agent_data_cli_widens_the_wording_but_never_uses_the_held_out_half(tmp_path):
+    data = tmp_path / "agent.jsonl"
+    r = cli("train", "data", "agent", "--out", data, "--train-seeds", "1",
+            "--validation-seeds", "0", "--wording", "held_out")
+    assert r.returncode == 2 and b"evaluation only" in r.stderr and not data.exists()
+    r = cli("train", "data", "agent", "--out", data, "--train-seeds", "1",
+            "--validation-seeds", "0", "--wording", "train")
+    assert r.returncode == 0, r.stderr
+    widened = read_examples(data)
+    dev = list(agent_examples(load_plant(), split_seeds(1, 0)))
+    assert [e.answer for e in widened] == [e.answer for e in dev]  # same points, other words
+    assert sum(w.messages[1].content != d.messages[1].content
+               for w, d in zip(widened, dev, strict=True)) > len(dev) // 2
+
+
 def test_data_files_round_trip_and_keep_their_splits(agent_data, tmp_path):
     path = tmp_path / "agent.jsonl"
     assert write_examples(agent_data, path) == len(agent_data)

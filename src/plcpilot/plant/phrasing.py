@@ -17,12 +17,18 @@ on the held-out half: a score on it is an honest measure of understanding events
 nobody tuned for; a score on the dev half is not. The templates were written without reading the
 code that has to understand them, for the same reason.
 
+`TRAIN_STYLES` (two: upper-case telegraphic alarm-list lines of an older SCADA/PLC panel, a
+commissioning engineer's informal first-person diary notes) exist only to widen fine-tuning data
+(`rephrase(..., "train", seed)` draws from the dev half plus these); they are in neither half and
+were written from the simulator's sentences and the dev styles, not from the held-out ones.
+
 A sentence `parse` does not know is an error naming it, never passed through: when the simulator
 gains a sentence, the tests say so and a pattern and templates are due here.
 
 API: `rephrase(events, half, seed)` (a whole log), `render(event, style, rng)` (one line),
-`parse(text)`, `keys()`, `STYLES` / `DEV_STYLES` / `HELD_OUT_STYLES`, and the data: `SENTENCES`
-(key -> the simulator's sentence) and `TEMPLATES` (key -> style -> format strings).
+`parse(text)`, `keys()`, `STYLES` / `DEV_STYLES` / `HELD_OUT_STYLES` / `TRAIN_STYLES`, and the
+data: `SENTENCES` (key -> the simulator's sentence) and `TEMPLATES` (key -> style -> format
+strings).
 """
 
 from __future__ import annotations
@@ -127,11 +133,15 @@ _OPENING_WORDS = ("machine", "process")
 
 HMI, PLAIN, SHIFT, LEGACY, SYSLOG = "hmi", "plain", "shift", "legacy", "syslog"
 REPORT, MES, CODE = "report", "mes", "code"
+ALARM, DIARY = "alarm", "diary"
 # terse HMI messages, full sentences, shift-log notes, a non-native engineer's lab English,
 # lowercase machine log lines (not key=value)
 DEV_STYLES = (HMI, PLAIN, SHIFT, LEGACY, SYSLOG)
 HELD_OUT_STYLES = (REPORT, MES, CODE)  # passive reports, MES notes, key=value event records
-STYLES = (*DEV_STYLES, *HELD_OUT_STYLES)
+# upper-case alarm-list lines of an older SCADA/PLC panel, a commissioning engineer's informal
+# first-person notes: only to widen training data (plcpilot/train/agent_data.py), in neither half
+TRAIN_STYLES = (ALARM, DIARY)
+STYLES = (*DEV_STYLES, *HELD_OUT_STYLES, *TRAIN_STYLES)
 
 # event key -> style -> format strings over the key's slots. A sentence starts with a capital
 # whatever slot opens it, except in the lowercase syslog style. Each template keeps every slot of
@@ -154,6 +164,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         MES: ["{thing} arrived at the conveyor {conveyor} infeed (sensor {sensor})",
               "infeed of the conveyor {conveyor}: a {thing} is there, sensor {sensor}"],
         CODE: ["EVT=PRESENT sensor={sensor} loc={conveyor}.infeed obj={thing}"],
+        ALARM: ["{sensor} DET {thing} - CONV {conveyor} INFEED",
+                "CONV {conveyor} INFEED: {thing} PRESENT ({sensor})"],
+        DIARY: ["ok so {sensor} just picked up a {thing} coming in at the infeed of {conveyor}",
+                "I see a {thing} arriving at the {conveyor} infeed, {sensor} lit up"],
     },
     "sensor_holder": {
         HMI: ["{sensor}: {thing} present at {holder}/{conveyor}",
@@ -175,6 +189,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
               "({sensor})",
               "at the holder {holder} on conveyor {conveyor}: a {thing}, sensor {sensor}"],
         CODE: ["EVT=PRESENT sensor={sensor} loc={conveyor}.{holder} obj={thing}"],
+        ALARM: ["{sensor} DET {thing} AT HLDR {holder} CONV {conveyor}",
+                "CONV {conveyor} HLDR {holder}: {thing} IN POS ({sensor})"],
+        DIARY: ["I see the {thing} sitting at holder {holder} on {conveyor}, {sensor} is on",
+                "looks like a {thing} got stopped at {holder} of {conveyor}, {sensor} confirms"],
     },
     "sensor_outlet": {
         HMI: ["{sensor}: {thing} present at {conveyor} outlet",
@@ -192,6 +210,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
                  "{conveyor}."],
         MES: ["{thing} reached the discharge point of the conveyor {conveyor} ({sensor})"],
         CODE: ["EVT=PRESENT sensor={sensor} loc={conveyor}.outlet obj={thing}"],
+        ALARM: ["{sensor} DET {thing} - CONV {conveyor} OUTLET",
+                "CONV {conveyor} END: {thing} PRESENT ({sensor})"],
+        DIARY: ["ok so the {thing} made it to the outlet of {conveyor}, {sensor} sees it",
+                "just now {sensor} caught a {thing} at the end of {conveyor}"],
     },
     "sensor_belt": {
         HMI: ["{sensor}: {thing} on {conveyor}"],
@@ -206,6 +228,9 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["A {thing} was detected by sensor {sensor} on conveyor {conveyor}."],
         MES: ["{thing} moving on the conveyor {conveyor}, sensor {sensor}"],
         CODE: ["EVT=PRESENT sensor={sensor} loc={conveyor} obj={thing}"],
+        ALARM: ["{sensor} DET {thing} ON CONV {conveyor}"],
+        DIARY: ["I see a {thing} riding along {conveyor}, {sensor} flagged it",
+                "looks like there's a {thing} on {conveyor} right now ({sensor})"],
     },
     "sensor_pass": {
         HMI: ["{sensor}: workpiece passed", "{sensor} OFF - workpiece moved on"],
@@ -220,6 +245,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The passage of a workpiece was registered at sensor {sensor}."],
         MES: ["workpiece passing the sensor {sensor}"],
         CODE: ["EVT=PASS sensor={sensor} obj=workpiece"],
+        ALARM: ["{sensor} CLR - WP PASSED",
+                "WP PASSED SNS {sensor}"],
+        DIARY: ["just now a workpiece went past {sensor}",
+                "ok so the piece has cleared {sensor}"],
     },
     "conveyor_run": {
         HMI: ["{conveyor} ON fwd {seconds}s", "Conveyor {conveyor}: run forward, t={seconds} s"],
@@ -237,6 +266,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["Conveyor {conveyor} was switched on for a run of {seconds} s."],
         MES: ["the conveyor {conveyor} moving forward, runtime {seconds} s"],
         CODE: ["EVT=RUN conveyor={conveyor} dir=fwd t={seconds}s"],
+        ALARM: ["CONV {conveyor} RUN FWD T={seconds}S",
+                "CONV {conveyor} START FWD {seconds} SEC"],
+        DIARY: ["I see {conveyor} running forward, should go for {seconds} s",
+                "ok so {conveyor} is on, forward for {seconds} seconds"],
     },
     "conveyor_reverse": {
         HMI: ["{conveyor} ON rev {seconds}s"],
@@ -252,6 +285,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["Conveyor {conveyor} was switched on in reverse for {seconds} s."],
         MES: ["the conveyor {conveyor} moving in reverse direction, runtime {seconds} s"],
         CODE: ["EVT=RUN conveyor={conveyor} dir=rev t={seconds}s"],
+        ALARM: ["CONV {conveyor} RUN REV T={seconds}S",
+                "CONV {conveyor} START REV {seconds} SEC"],
+        DIARY: ["I see {conveyor} running in reverse now, {seconds} s",
+                "ok so {conveyor} is going backwards for {seconds} seconds"],
     },
     "holder_released": {
         HMI: ["{holder} open", "Holder {holder}: released"],
@@ -266,6 +303,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["Holder {holder} was released."],
         MES: ["the stopper {holder} released"],
         CODE: ["EVT=RELEASE holder={holder}"],
+        ALARM: ["HLDR {holder} RELEASED",
+                "HLDR {holder} OPEN"],
+        DIARY: ["just now holder {holder} opened",
+                "ok so {holder} released, looks fine"],
     },
     "switch_set": {
         HMI: ["{switch} -> {position}"],
@@ -280,6 +321,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["Switch {switch} was set to position '{position}'."],
         MES: ["the diverter {switch} in {position} position"],
         CODE: ["EVT=SWITCH switch={switch} pos={position}"],
+        ALARM: ["SW {switch} POS {position}",
+                "SW {switch} SET -> {position}"],
+        DIARY: ["I see switch {switch} flip over to {position}",
+                "ok so {switch} is now on {position}"],
     },
     "robot_requested": {
         HMI: ["Robot request: sent", "TRANSPORT REQ OUT"],
@@ -294,6 +339,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["A transport request was transmitted to the robot."],
         MES: ["request for the transport robot sent"],
         CODE: ["EVT=ROBOT_REQ status=sent"],
+        ALARM: ["TRANSPORT REQ SENT TO AGV",
+                "RBT TRANSPORT REQ TX OK"],
+        DIARY: ["ok so the transport request just went out to the robot",
+                "I see the robot request got sent"],
     },
     "request_received": {
         HMI: ["Transport request from {station}"],
@@ -308,6 +357,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["A transport request was received from {station}."],
         MES: ["incoming transport order from the {station}"],
         CODE: ['EVT=REQ_IN from="{station}"'],
+        ALARM: ["TRANSPORT REQ RCVD FROM {station}",
+                "AGV: REQ IN - {station}"],
+        DIARY: ["just now {station} asked for transport, request came in",
+                "looks like {station} wants the robot, got its request"],
     },
     "robot_drives": {
         HMI: ["Robot moving -> {place}"],
@@ -322,6 +375,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The robot was dispatched to {place}."],
         MES: ["transport robot en route to the {place}"],
         CODE: ['EVT=DRIVE dest="{place}"'],
+        ALARM: ["AGV MOVING TO {place}",
+                "RBT DRIVE -> {place}"],
+        DIARY: ["I see the robot heading off to {place}",
+                "ok so the robot is driving over to {place} now"],
     },
     "robot_docked": {
         HMI: ["Robot docked: {place}"],
@@ -336,6 +393,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["Docking of the robot with {place} was confirmed."],
         MES: ["transport robot docked at the {place}"],
         CODE: ['EVT=DOCKED at="{place}"'],
+        ALARM: ["AGV DOCKED AT {place}",
+                "RBT DOCK OK - {place}"],
+        DIARY: ["just now the robot docked at {place}",
+                "I see the robot sitting docked at {place}"],
     },
     "robot_loaded": {
         HMI: ["Robot load: OK"],
@@ -350,6 +411,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The workpiece was loaded securely onto the robot."],
         MES: ["workpiece secured on the robot deck"],
         CODE: ["EVT=ROBOT_LOAD result=ok secured=1"],
+        ALARM: ["AGV LOAD OK - WP SECURED",
+                "RBT WP ON BOARD, CLAMPED"],
+        DIARY: ["ok so the piece is on the robot and secured",
+                "looks like the workpiece got loaded onto the robot nice and tight"],
     },
     "robot_no_workpiece": {
         HMI: ["Robot load: no workpiece at {place}"],
@@ -364,6 +429,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["No workpiece was found by the robot for loading at {place}."],
         MES: ["no workpiece available for pickup at the {place}"],
         CODE: ['EVT=ROBOT_LOAD result=empty at="{place}"'],
+        ALARM: ["AGV LOAD: NO WP AT {place}",
+                "RBT PICKUP EMPTY - {place}"],
+        DIARY: ["hmm, the robot found nothing to load at {place}",
+                "looks like there's no workpiece at {place} for the robot to load"],
     },
     "robot_unloaded": {
         HMI: ["Robot unload: done at {place}"],
@@ -378,6 +447,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The workpiece was unloaded at {place}."],
         MES: ["workpiece delivered to the {place}"],
         CODE: ['EVT=ROBOT_UNLOAD result=ok at="{place}"'],
+        ALARM: ["AGV UNLOAD DONE AT {place}",
+                "RBT WP DELIVERED - {place}"],
+        DIARY: ["ok so the robot dropped the workpiece off at {place}",
+                "just now the piece got unloaded at {place}"],
     },
     "robot_unloads_onto": {
         HMI: ["Robot -> {conveyor}: workpiece handed over"],
@@ -392,6 +465,9 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The workpiece was unloaded by the robot onto conveyor {conveyor}."],
         MES: ["workpiece received from the robot on the conveyor {conveyor}"],
         CODE: ["EVT=HANDOVER from=robot to={conveyor}"],
+        ALARM: ["AGV UNLOAD WP -> CONV {conveyor}"],
+        DIARY: ["I see the robot putting the workpiece down onto {conveyor}",
+                "ok so the piece went from the robot onto {conveyor}"],
     },
     "robot_takes": {
         HMI: ["{conveyor} -> robot: workpiece taken"],
@@ -406,6 +482,9 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The workpiece was loaded by the robot from conveyor {conveyor}."],
         MES: ["workpiece handed over to the robot at the conveyor {conveyor}"],
         CODE: ["EVT=HANDOVER from={conveyor} to=robot"],
+        ALARM: ["AGV LOAD WP FROM CONV {conveyor}"],
+        DIARY: ["I see the robot taking the workpiece off {conveyor}",
+                "ok so the robot has the piece from {conveyor} now"],
     },
     "workpiece_waits": {
         HMI: ["{conveyor} end: workpiece waiting"],
@@ -420,6 +499,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The workpiece was stopped at the end of conveyor {conveyor} for pickup."],
         MES: ["workpiece waiting for pickup at the conveyor {conveyor} end"],
         CODE: ["EVT=WAIT loc={conveyor}.end obj=workpiece"],
+        ALARM: ["WP WAITING AT CONV {conveyor} END",
+                "CONV {conveyor} END: WP RDY FOR PICKUP"],
+        DIARY: ["looks like the workpiece is sitting at the end of {conveyor}, waiting",
+                "ok so the piece is parked at the {conveyor} end for pickup"],
     },
     "workpiece_leaves": {
         HMI: ["Workpiece out: {station}"],
@@ -434,6 +517,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The workpiece was handed on from the {station}."],
         MES: ["workpiece exited the {station}"],
         CODE: ['EVT=EXIT station="{station}" obj=workpiece'],
+        ALARM: ["WP OUT - {station}",
+                "WP LEFT {station}"],
+        DIARY: ["just now the workpiece left the {station}",
+                "ok so the piece is out of the {station}"],
     },
     "c4_not_reached": {
         HMI: ["Robot load timeout: no workpiece at {conveyor} end, {place}"],
@@ -448,6 +535,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["No workpiece was delivered to the end of {conveyor} at {place}."],
         MES: ["pickup failed: the conveyor {conveyor} at the {place} stays empty"],
         CODE: ['ALM=PICKUP_MISSING loc={conveyor}.end at="{place}"'],
+        ALARM: ["WP NOT AT CONV {conveyor} END - {place}",
+                "AGV WAIT TIMEOUT: CONV {conveyor} END EMPTY ({place})"],
+        DIARY: ["hmm, waited at {place} but no workpiece reached the end of {conveyor}",
+                "looks like nothing made it to the end of {conveyor} at {place}"],
     },
     "stock_position": {
         HMI: ["DB: {name} @ {shelf}", "Inventory {name} -> shelf {shelf}"],
@@ -462,6 +553,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ['Workpiece "{name}" was found in the inventory at shelf {shelf}.'],
         MES: ["inventory lookup: workpiece {name} in the storage position {shelf}"],
         CODE: ["EVT=INV name={name} shelf={shelf}"],
+        ALARM: ["INV: WP {name} IN SHLF {shelf}",
+                "DB {name} -> SHLF {shelf}"],
+        DIARY: ["ok so {name} is stored on shelf {shelf}",
+                "looked it up, {name} sits at {shelf}"],
     },
     "shelf_free": {
         HMI: ["DB: free slot {shelf}"],
@@ -476,6 +571,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["Shelf {shelf} was reported as free."],
         MES: ["free storage position: {shelf}"],
         CODE: ["EVT=FREE shelf={shelf}"],
+        ALARM: ["SHLF {shelf} FREE",
+                "INV: SHLF {shelf} AVAIL"],
+        DIARY: ["ok so shelf {shelf} is free, can use it",
+                "looks like {shelf} is empty and available"],
     },
     "picked_shelf": {
         HMI: ["Arm: {name} picked @ {shelf}"],
@@ -490,6 +589,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ['Workpiece "{name}" was picked from the shelf {shelf} by the robot arm.'],
         MES: ["{name} removed from the storage position {shelf}"],
         CODE: ["EVT=PICK name={name} from={shelf}"],
+        ALARM: ["ARM PICK {name} FROM SHLF {shelf} OK",
+                "ARM: {name} PICKED @ SHLF {shelf}"],
+        DIARY: ["I see the arm pulling {name} out of shelf {shelf}",
+                "ok so the arm has {name} from {shelf} now"],
     },
     "picked_carrier": {
         HMI: ["Arm: {name} picked @ carrier"],
@@ -504,6 +607,9 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ['Workpiece "{name}" was picked from the carrier by the robot arm.'],
         MES: ["{name} removed from the carrier"],
         CODE: ["EVT=PICK name={name} from=carrier"],
+        ALARM: ["ARM PICK {name} FROM CARRIER OK"],
+        DIARY: ["I see the arm lift {name} off the carrier",
+                "ok so {name} is off the carrier, arm has it"],
     },
     "placed_carrier": {
         HMI: ["Arm: {name} placed @ carrier"],
@@ -518,6 +624,9 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ['Workpiece "{name}" was placed onto the carrier.'],
         MES: ["{name} put on the carrier"],
         CODE: ["EVT=PLACE name={name} to=carrier"],
+        ALARM: ["ARM PLACE {name} ON CARRIER OK"],
+        DIARY: ["ok so the arm put {name} down on the carrier",
+                "I see {name} sitting on the carrier now"],
     },
     "placed_shelf": {
         HMI: ["Arm: {name} placed @ {shelf}"],
@@ -532,6 +641,9 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ['Workpiece "{name}" was placed onto the shelf {shelf}.'],
         MES: ["{name} stored in the storage position {shelf}"],
         CODE: ["EVT=PLACE name={name} to={shelf}"],
+        ALARM: ["ARM PLACE {name} IN SHLF {shelf} OK"],
+        DIARY: ["ok so {name} is stored away on shelf {shelf}",
+                "I see the arm putting {name} onto {shelf}"],
     },
     "arm_missed": {
         HMI: ["Arm: nothing found @ {position}"],
@@ -546,6 +658,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["No workpiece was found by the robot arm at {position}."],
         MES: ["pick failed: position {position} empty"],
         CODE: ["ALM=PICK_EMPTY from={position}"],
+        ALARM: ["ARM: NO WP AT {position}",
+                "ARM FOUND NOTHING AT {position}"],
+        DIARY: ["hmm, the arm came up with nothing at {position}",
+                "looks like there's no workpiece at {position}, the arm didn't find anything"],
     },
     "arm_home": {
         HMI: ["Arm: home"],
@@ -560,6 +676,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The robot arm was moved back to the home position."],
         MES: ["storage arm in home position"],
         CODE: ["EVT=ARM pos=home"],
+        ALARM: ["ARM AT HOME POS",
+                "ARM HOME - RDY"],
+        DIARY: ["ok so the arm is back home",
+                "I see the arm parked at its home position again"],
     },
     "rfid_verified": {
         HMI: ["RFID: tag verified"],
@@ -574,6 +694,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The RFID tag was verified."],
         MES: ["RFID tag of the workpiece confirmed"],
         CODE: ["EVT=RFID_VERIFY result=ok"],
+        ALARM: ["RFID TAG VERIF OK",
+                "RFID CHK OK"],
+        DIARY: ["ok so the RFID tag checks out",
+                "looks like the tag verified fine"],
     },
     "import_verified": {
         HMI: ["Import check: OK"],
@@ -588,6 +712,9 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The import was verified against the order."],
         MES: ["incoming workpiece accepted for import"],
         CODE: ["EVT=IMPORT_VERIFY result=ok"],
+        ALARM: ["IMPORT VERIF OK"],
+        DIARY: ["ok so the import checked out fine",
+                "looks like the import is verified"],
     },
     "import_mismatch": {
         HMI: ["Import check: FAILED - name mismatch"],
@@ -602,6 +729,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The import could not be verified: a name mismatch was reported."],
         MES: ["import rejected: workpiece name differs from the order"],
         CODE: ["ALM=IMPORT_VERIFY result=fail reason=name_mismatch"],
+        ALARM: ["IMPORT VERIF FAIL - NAME MISMATCH",
+                "IMPORT CHK NOK: NAME NOT MATCHING"],
+        DIARY: ["hmm, import check failed, the name doesn't match",
+                "looks like the import verification failed, wrong name"],
     },
     "export_verified": {
         HMI: ["Export check: OK"],
@@ -616,6 +747,9 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The export was verified against the order."],
         MES: ["outgoing workpiece released for export"],
         CODE: ["EVT=EXPORT_VERIFY result=ok"],
+        ALARM: ["EXPORT VERIF OK"],
+        DIARY: ["ok so the export checked out fine",
+                "looks like the export is verified"],
     },
     "rfid_info": {
         HMI: ["RFID data: {check}"],
@@ -630,6 +764,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ['RFID information was retrieved: "{check}".'],
         MES: ["RFID content read - inspection note: {check}"],
         CODE: ['EVT=RFID_READ result=ok data="{check}"'],
+        ALARM: ["RFID READ OK - DATA: {check}",
+                "RFID INFO: {check}"],
+        DIARY: ["ok so the tag got read, it says: {check}",
+                "I see the RFID info came back: {check}"],
     },
     "inspection_passed": {
         HMI: ["Inspection: PASS"],
@@ -644,6 +782,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The inspection was completed; the workpiece was found to be in order."],
         MES: ["inspection finished - result: passed"],
         CODE: ["EVT=INSPECTION result=pass"],
+        ALARM: ["INSPECTION DONE - WP PASS",
+                "INSP RESULT: PASS"],
+        DIARY: ["ok so inspection is done and the piece passed",
+                "looks like the workpiece came through inspection fine"],
     },
     "workpiece_verified": {
         HMI: ["Workpiece check ({process}): OK"],
@@ -658,6 +800,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The workpiece was verified as suitable for {process}."],
         MES: ["workpiece released for {process}"],
         CODE: ["EVT=WP_CHECK for={process} result=ok"],
+        ALARM: ["WP VERIF OK FOR {process}",
+                "WP CHK ({process}): OK"],
+        DIARY: ["ok so the piece is verified for {process}",
+                "looks like the workpiece is good for {process}"],
     },
     "machine_ready": {
         HMI: ["{machine} machine: READY"],
@@ -672,6 +818,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The {machine} machine was reported ready."],
         MES: ["status of the {machine} machine: ready"],
         CODE: ["EVT=STATUS machine={machine} state=ready"],
+        ALARM: ["{machine} MACH RDY",
+                "MACH {machine}: READY"],
+        DIARY: ["ok so the {machine} machine is ready",
+                "I see the {machine} machine idle and ready for the next job"],
     },
     "machine_loaded": {
         HMI: ["{machine} machine: workpiece loaded"],
@@ -686,6 +836,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The workpiece was loaded into the {machine} machine."],
         MES: ["workpiece inserted in the {machine} machine"],
         CODE: ["EVT=MACHINE_LOAD machine={machine} result=ok"],
+        ALARM: ["WP LOADED IN {machine} MACH",
+                "{machine} MACH: WP IN"],
+        DIARY: ["ok so the piece is loaded into the {machine} machine",
+                "I see the workpiece in the {machine} machine now"],
     },
     "machine_missed": {
         HMI: ["Machine load: no workpiece"],
@@ -700,6 +854,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["No workpiece was found by the machine for loading."],
         MES: ["load failed: no workpiece at the machine"],
         CODE: ["ALM=MACHINE_LOAD result=empty"],
+        ALARM: ["MACH LOAD: NO WP",
+                "MACH LOAD ABORT - WP MISSING"],
+        DIARY: ["hmm, the machine found nothing to load",
+                "looks like there's no workpiece for the machine to load"],
     },
     "process_finished": {
         HMI: ["{process}: DONE"],
@@ -714,6 +872,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The {process} was finished."],
         MES: ["{process} job completed"],
         CODE: ["EVT=JOB process={process} state=finished"],
+        ALARM: ["{process} DONE",
+                "{process} CYCLE END - OK"],
+        DIARY: ["ok so {process} is finished",
+                "looks like {process} is done"],
     },
     "unloaded": {
         HMI: ["Unload: done"],
@@ -728,6 +890,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The workpiece was unloaded."],
         MES: ["workpiece removed from the machine onto its carrier"],
         CODE: ["EVT=MACHINE_UNLOAD result=ok"],
+        ALARM: ["MACH UNLOAD DONE",
+                "WP UNLOADED FROM MACH"],
+        DIARY: ["ok so the piece is out of the machine",
+                "just now the workpiece got unloaded from the machine"],
     },
     "alert_sent": {
         HMI: ["ALERT -> supervisor: {reason}"],
@@ -742,6 +908,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["An alert was sent to the supervisor ({reason})."],
         MES: ["supervisor notified - reason: {reason}"],
         CODE: ['EVT=ALERT to=supervisor reason="{reason}"'],
+        ALARM: ["ALERT SENT TO SUPERVISOR: {reason}",
+                "SUPV ALERT - {reason}"],
+        DIARY: ["ok so the supervisor got an alert: {reason}",
+                "I just saw an alert go out to the supervisor ({reason})"],
     },
     "emergency_stopped": {
         HMI: ["E-STOP: all actuators off"],
@@ -756,6 +926,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["All actuators were stopped by an emergency stop."],
         MES: ["emergency stop active - all drives halted"],
         CODE: ["EVT=ESTOP actuators=off"],
+        ALARM: ["E-STOP ACTIVE - ALL ACTUATORS OFF",
+                "EMERGENCY STOP: ALL ACT STOPPED"],
+        DIARY: ["whoa, e-stop hit, everything is stopped",
+                "ok so emergency stop is in, all actuators are off"],
     },
     "conveyor_stuck": {
         HMI: ["{conveyor} FAULT: motor no current"],
@@ -771,6 +945,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
                  "measured."],
         MES: ["conveyor {conveyor} stuck - drive current 0 A"],
         CODE: ["ALM=CONVEYOR_STUCK conveyor={conveyor} motor_current=0"],
+        ALARM: ["CONV {conveyor} FLT: MOTOR NO CURRENT",
+                "CONV {conveyor} NOT MOVING - MTR CURRENT ZERO"],
+        DIARY: ["hmm, {conveyor} isn't moving, the motor draws no current",
+                "looks like {conveyor} is stuck, zero current on the motor"],
     },
     "holder_stuck": {
         HMI: ["{holder} FAULT: release failed"],
@@ -785,6 +963,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["Holder {holder} could not be released."],
         MES: ["stopper {holder} jammed - release not possible"],
         CODE: ["ALM=HOLDER_STUCK holder={holder}"],
+        ALARM: ["HLDR {holder} RELEASE FAIL",
+                "HLDR {holder} FLT: NOT OPEN"],
+        DIARY: ["hmm, holder {holder} won't release",
+                "looks like {holder} is stuck closed, release failed"],
     },
     "switch_stuck": {
         HMI: ["{switch} FAULT: divert failed"],
@@ -799,6 +981,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["Switch {switch} could not be set to divert."],
         MES: ["diverter {switch} jammed - divert not possible"],
         CODE: ["ALM=SWITCH_STUCK switch={switch} pos=divert"],
+        ALARM: ["SW {switch} DIVERT FAIL",
+                "SW {switch} FLT: NOT IN DIVERT POS"],
+        DIARY: ["hmm, switch {switch} won't go to divert",
+                "looks like {switch} is stuck, divert failed"],
     },
     "rfid_read": {
         HMI: ["{reader} FAULT: tag read error"],
@@ -813,6 +999,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The RFID tag could not be read by {reader}."],
         MES: ["RFID read error at the reader {reader}"],
         CODE: ["ALM=RFID_READ reader={reader} result=fail"],
+        ALARM: ["RFID {reader} READ FAIL",
+                "{reader} FLT: NO TAG READ"],
+        DIARY: ["hmm, {reader} can't read the workpiece's tag",
+                "looks like the RFID read on {reader} failed"],
     },
     "rfid_verify": {
         HMI: ["RFID verify: FAILED - tag/order mismatch"],
@@ -827,6 +1017,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The RFID tag could not be verified against the order."],
         MES: ["RFID check negative - tag not matching the order"],
         CODE: ["ALM=RFID_VERIFY result=fail reason=order_mismatch"],
+        ALARM: ["RFID VERIF FAIL - TAG/ORDER MISMATCH",
+                "RFID TAG NOT MATCHING ORDER"],
+        DIARY: ["hmm, RFID verification failed, the tag doesn't match the order",
+                "looks like the tag belongs to a different order, mismatch"],
     },
     "not_in_stock": {
         HMI: ["DB: {name} NOT IN STOCK"],
@@ -841,6 +1035,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ['Workpiece "{name}" was not found in the inventory.'],
         MES: ["inventory lookup: workpiece {name} out of stock"],
         CODE: ["ALM=NOT_IN_STOCK name={name}"],
+        ALARM: ["INV: {name} NOT IN STOCK",
+                "DB {name} - NO SHLF, OUT OF STOCK"],
+        DIARY: ["hmm, no {name} in stock",
+                "looks like {name} isn't in storage at all, out of stock"],
     },
     "arm_exception": {
         HMI: ["Arm FAULT: gripper position error"],
@@ -855,6 +1053,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["An exception was raised by the robot arm (gripper position error)."],
         MES: ["storage arm error - gripper out of position"],
         CODE: ["ALM=ARM_EXCEPTION detail=gripper_position"],
+        ALARM: ["ARM EXCEPTION - GRIPPER POS ERROR",
+                "ARM EXC: GRIPPER POSITION FAULT"],
+        DIARY: ["hmm, the arm just threw an exception, gripper position error",
+                "looks like the gripper is in the wrong position, the arm raised an error"],
     },
     "robot_request": {
         HMI: ["Robot request: FAILED"],
@@ -869,6 +1071,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["Sending of the transport request to the robot was unsuccessful."],
         MES: ["robot request failed - no transmission"],
         CODE: ["ALM=ROBOT_REQ status=send_failed"],
+        ALARM: ["AGV REQ SEND FAIL",
+                "TRANSPORT REQ NOT SENT - RBT"],
+        DIARY: ["hmm, the transport request to the robot couldn't be sent",
+                "looks like the robot request didn't go out, send failed"],
     },
     "communication": {
         HMI: ["COMM LOSS: {device}"],
@@ -883,6 +1089,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["Communication with the {device} was interrupted."],
         MES: ["no connection to the {device}"],
         CODE: ['ALM=COMM_LOST device="{device}"'],
+        ALARM: ["COMM LOST: {device}",
+                "{device} COMM LOSS"],
+        DIARY: ["hmm, lost communication with the {device}",
+                "looks like the {device} dropped off, no comm"],
     },
     "electrical": {
         HMI: ["PSU FAULT: {volts} V rail down"],
@@ -897,6 +1107,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["A drop of the {volts} V supply rail was detected."],
         MES: ["electrical fault - {volts} V supply lost"],
         CODE: ["ALM=POWER rail={volts}V state=down"],
+        ALARM: ["PSU FLT: {volts}V RAIL DOWN",
+                "POWER FAIL - {volts} V RAIL DROPPED"],
+        DIARY: ["hmm, the {volts} V rail just dropped, power supply failure",
+                "looks like we lost the {volts} V supply"],
     },
     "timeout": {
         HMI: ["WATCHDOG: no event for {seconds} s"],
@@ -911,6 +1125,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["No event was registered within {seconds} seconds after the last command."],
         MES: ["inactivity timeout - {seconds} s without response"],
         CODE: ["ALM=TIMEOUT idle={seconds}s"],
+        ALARM: ["WDT TIMEOUT: NO EVENT {seconds}S",
+                "NO EVENT {seconds} S SINCE LAST CMD"],
+        DIARY: ["hmm, nothing happened for {seconds} s since the last command",
+                "looks like it's been {seconds} seconds with no event after the last command"],
     },
     "process_stop": {
         HMI: ["{machine} FAULT: process stopped"],
@@ -925,6 +1143,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["An unexpected stop of the {machine} process was detected."],
         MES: ["{machine} job aborted"],
         CODE: ["ALM=PROCESS_STOP machine={machine}"],
+        ALARM: ["{machine} PROC STOP - UNEXPECTED",
+                "{machine} PROC ABORT (NOT COMMANDED)"],
+        DIARY: ["hmm, the {machine} process just stopped out of nowhere",
+                "looks like {machine} stopped mid-job, unexpectedly"],
     },
     "robot_load": {
         HMI: ["Robot load: FAILED"],
@@ -939,6 +1161,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["The workpiece could not be loaded by the robot."],
         MES: ["robot loading failed"],
         CODE: ["ALM=ROBOT_LOAD result=fail"],
+        ALARM: ["AGV LOAD FAIL",
+                "RBT WP LOAD NOT OK"],
+        DIARY: ["hmm, the robot couldn't load the workpiece",
+                "looks like the robot load failed"],
     },
     "person_in_cell": {
         HMI: ["SAFETY: person inside {device} enclosure (running)"],
@@ -954,6 +1180,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
                  "operation."],
         MES: ["safety violation - person in the {device} cell while running"],
         CODE: ['ALM=PERSON_IN_CELL device="{device}" running=1'],
+        ALARM: ["SAFETY: PERSON IN {device} ENCLOSURE - RUNNING",
+                "{device} ENCL: PERSON DET, MACH RUNNING"],
+        DIARY: ["whoa, someone is inside the {device} enclosure and it's still running",
+                "I see a person in the {device} enclosure while it runs!"],
     },
     "task_retrieve": {
         HMI: ["ORDER: retrieve {name} from storage"],
@@ -969,6 +1199,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ['A retrieval order for workpiece "{name}" was received from the manager.'],
         MES: ['task received: fetch the workpiece "{name}" from the high-bay store'],
         CODE: ["TASK type=retrieve name={name}"],
+        ALARM: ["ORDER RCVD: RETRIEVE {name} FROM STORAGE",
+                "TASK REQ: {name} OUT OF STORAGE"],
+        DIARY: ["ok so new task: get {name} out of storage",
+                "just got the order to retrieve {name} from storage"],
     },
     "task_import": {
         HMI: ["ORDER: import {name} to storage"],
@@ -983,6 +1217,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ['An import order for workpiece "{name}" was received from the manager.'],
         MES: ['task received: store the workpiece "{name}" in the high-bay store'],
         CODE: ["TASK type=import name={name}"],
+        ALARM: ["ORDER RCVD: IMPORT {name} TO STORAGE",
+                "TASK REQ: STORE {name}"],
+        DIARY: ["ok so new task: put {name} into storage",
+                "just got the order to import {name} into storage"],
     },
     "task_inspect": {
         HMI: ["ORDER: inspect incoming workpiece"],
@@ -997,6 +1235,9 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["An inspection order for the incoming workpiece was received."],
         MES: ["task received: inspection of the arriving workpiece"],
         CODE: ["TASK type=inspect target=incoming"],
+        ALARM: ["ORDER RCVD: INSPECT INCOMING WP"],
+        DIARY: ["ok so new task: inspect the next incoming workpiece",
+                "just got the order to check the piece that comes in"],
     },
     "task_machine": {
         HMI: ["ORDER: CNC tool={tool} spindle_rpm={spindle_rpm} cutting_depth={cutting_depth} "
@@ -1023,6 +1264,14 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
               "length {cutting_length} mm)"],
         CODE: ["TASK type=machine tool={tool} rpm={spindle_rpm} depth_mm={cutting_depth} "
                "len_mm={cutting_length}"],
+        ALARM: ["ORDER RCVD: CNC TOOL {tool} {spindle_rpm} RPM DEPTH {cutting_depth} LEN "
+                "{cutting_length}",
+                "TASK MACH: {tool} / {spindle_rpm} RPM / DEPTH {cutting_depth} / LEN "
+                "{cutting_length}"],
+        DIARY: ["ok so new task: machine it with the {tool} at {spindle_rpm} rpm, {cutting_depth} "
+                "deep, {cutting_length} long",
+                "just got a CNC job - {tool}, {spindle_rpm} rpm, depth {cutting_depth}, length "
+                "{cutting_length}"],
     },
     "task_paint": {
         HMI: ["ORDER: paint color={color} mode={mode}"],
@@ -1038,6 +1287,9 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["A painting order was received: colour {color}, pattern {mode}."],
         MES: ['task received: coating in {color}, design "{mode}"'],
         CODE: ["TASK type=paint colour={color} pattern={mode}"],
+        ALARM: ["ORDER RCVD: PAINT COLOR {color} MODE {mode}"],
+        DIARY: ["ok so new task: paint it {color}, {mode} mode",
+                "just got a paint job, {color} with the {mode} pattern"],
     },
     "task_transport": {
         HMI: ["ORDER: transport {source} -> {destination}"],
@@ -1055,6 +1307,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         MES: ["task received: transport of the workpiece, origin {source}, destination "
               "{destination}"],
         CODE: ['TASK type=transport from="{source}" to="{destination}"'],
+        ALARM: ["ORDER RCVD: TRANSPORT {source} -> {destination}",
+                "TASK: MOVE WP FROM {source} TO {destination}"],
+        DIARY: ["ok so new task: carry the workpiece from {source} to {destination}",
+                "just got a transport job, pick up at {source} and drop it at {destination}"],
     },
     "operator_call": {
         HMI: ["{station} CMD {call}", "{station} > {call}"],
@@ -1071,6 +1327,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         REPORT: ["Function {call} was executed by the {station} operator."],
         MES: ["operator action at the {station}: {call}"],
         CODE: ['CMD station="{station}" call={call}'],
+        ALARM: ["{station} CMD: {call}",
+                "OP {station} EXEC {call}"],
+        DIARY: ["ok so the {station} operator called {call}",
+                "I see {station} sending {call}"],
     },
 }
 
@@ -1156,12 +1416,14 @@ def _cut(text: str, rng: random.Random) -> str:
     return text[: rng.randint(max(1, len(text) // 3), max(1, 2 * len(text) // 3))].rstrip()
 
 
-def rephrase(events: list[Event], half: Literal["dev", "held_out"], seed: int) -> str:
-    """The whole log in other words: each line from a template of a style of `half`, one tag
-    layout for the log, maybe one earlier line cut short; the same seed gives the same text."""
-    styles = {"dev": DEV_STYLES, "held_out": HELD_OUT_STYLES}.get(half)
+def rephrase(events: list[Event], half: Literal["dev", "held_out", "train"], seed: int) -> str:
+    """The whole log in other words: each line from a template of a style of `half` ("train":
+    the dev styles plus `TRAIN_STYLES`, never held-out ones), one tag layout for the log, maybe
+    one earlier line cut short; the same seed gives the same text."""
+    styles = {"dev": DEV_STYLES, "held_out": HELD_OUT_STYLES,
+              "train": (*DEV_STYLES, *TRAIN_STYLES)}.get(half)
     if styles is None:
-        raise PlcPilotError(f"phrasing: half must be 'dev' or 'held_out', not {half!r}")
+        raise PlcPilotError(f"phrasing: half must be 'dev', 'held_out' or 'train', not {half!r}")
     rng = random.Random(seed)
     layout = _layout(rng)
     texts = [_text(e, rng.choice(styles), rng) for e in events]

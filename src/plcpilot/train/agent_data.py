@@ -6,8 +6,9 @@ What keeps the evaluation honest:
   model must copy them from the log; the shipped decision points use the fixed VARIANTS.
 - A scenario seed is a group: all its episodes go to one split, never lines of one run to both.
   Seeds start at SEED_BASE, far from the shipped points' seed 0.
-- Logs are worded with the development half of plant/phrasing.py; the held-out half is never
-  seen here and stays for evaluation (`agent bench --phrasing held_out`).
+- Logs are worded with the development half of plant/phrasing.py, optionally widened by its
+  training-only styles (`wording="train"`); the held-out half is never seen here and stays for
+  evaluation (`agent bench --phrasing held_out`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import itertools
 import json
 import random
 from collections.abc import Callable, Iterator
+from typing import Literal
 
 from plcpilot.plant import agent, sop
 from plcpilot.plant.calls import parse_call
@@ -92,12 +94,14 @@ def _points(plant: Plant, seed: int) -> Iterator[tuple[str, str, list, str]]:
 
 
 def agent_examples(plant: Plant, seeds: dict[int, Split],
-                   progress: Callable[[], None] = lambda: None) -> Iterator[Example]:
-    """Examples for every decision point of every seed, logs in dev-half wording."""
+                   progress: Callable[[], None] = lambda: None,
+                   wording: Literal["dev", "train"] = "dev") -> Iterator[Example]:
+    """Examples for every decision point of every seed, logs in dev-half wording (`"train"`:
+    with the training-only styles too)."""
     for seed, split in seeds.items():
         for i, (name, kind, events, gold) in enumerate(_points(plant, seed)):
             station = plant.station(name)
-            worded = parse_log(rephrase(events, "dev", seed * 1000 + i), station=name)
+            worded = parse_log(rephrase(events, wording, seed * 1000 + i), station=name)
             shown = agent.own_lines(station, worded)
             prompt = agent.messages(station, shown)
             yield Example(
