@@ -44,8 +44,8 @@ def data_agent(
     from plcpilot.train.records import write_examples
 
     if wording not in ("dev", "train"):
-        raise PlcPilotError(f"--wording must be dev or train, not {wording!r} (the held-out "
-                            "phrasings are for evaluation only)")
+        why = " (the held-out phrasings are for evaluation only)" if wording == "held_out" else ""
+        raise PlcPilotError(f"--wording must be dev or train, not {wording!r}{why}")
     writable(to, "--out")  # before the work, not after it
     seeds = split_seeds(train_seeds, validation_seeds)
     with progress_bar(err) as bar:
