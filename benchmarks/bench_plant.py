@@ -24,7 +24,7 @@ from rich.table import Table
 from plcpilot.llm.specs import load_backend
 from plcpilot.paths import data_dir
 from plcpilot.plant import scenarios
-from plcpilot.plant.agent import SAMPLING, Agent, messages, read_answer
+from plcpilot.plant.agent import SAMPLING, Agent, constraint_for, messages, read_answer
 from plcpilot.plant.bench import closed_loop_plan
 from plcpilot.plant.calls import parse_call
 from plcpilot.plant.closed_loop import run_episode
@@ -78,12 +78,12 @@ def over_opcua(plant) -> tuple[int, float]:
 def model_latency(plant, backend, points, constrained: bool) -> dict:
     seconds, valid = [], 0
     for p in points:
-        agent = Agent(plant.station(p.station), "llm", backend, constrained=constrained)
-        out = backend.complete(messages(agent.station, parse_log(p.log)), SAMPLING,
-                               agent.constraint)
+        station, events = plant.station(p.station), parse_log(p.log)
+        constraint = constraint_for(station, backend, events) if constrained else None
+        out = backend.complete(messages(station, events), SAMPLING, constraint)
         seconds.append(out.seconds)
         try:
-            parse_call(read_answer(out.text)[1], agent.station)
+            parse_call(read_answer(out.text)[1], station)
             valid += 1
         except Exception:  # noqa: BLE001 - any failure to read a command counts as invalid
             pass

@@ -178,6 +178,57 @@ def test_a_reason_that_quotes_an_sop_rule_binds_the_command_to_that_rules():
     assert byte_matcher.rejected_at(grammar, made_up) is not None
 
 
+def test_a_rules_placeholders_take_only_values_the_log_shows():
+    """With the log given, the run_CNC step copies the order's values: a tool, speed or depth
+    the log never wrote is refused; a log that writes no such value leaves the type open."""
+    pytest.importorskip("llguidance")
+    import byte_matcher
+
+    log = parse_log(
+        "[CNC Station][Manager][08:00:00] Machining order: tool mill, spindle 2400 rpm, "
+        "depth 0.5 mm, length 40 mm\n"
+        "[CNC Station][System][08:00:09] The workpiece is loaded into the machine.\n")
+    rule = "SOP: when load_workpiece() reports success"
+    grammar = agent_mod.lark_grammar(CNC, log)
+    ok = "run_CNC(tool='mill', spindle_rpm=2400, cutting_depth=0.5, cutting_length=40)"
+    assert byte_matcher.rejected_at(grammar, answer(ok, rule)) is None
+    for invented in (ok.replace("'mill'", "'drill'"), ok.replace("2400", "100"),
+                     ok.replace("0.5", "0.1")):
+        assert byte_matcher.rejected_at(grammar, answer(invented, rule)) is not None, invented
+    # a free reason still allows any call: an alert names what it likes
+    assert byte_matcher.rejected_at(grammar, answer("alert_to_supervisor('odd')", "odd")) is None
+    bare = parse_log("[CNC Station][System][08:00:09] The workpiece is loaded.\n")
+    other = "run_CNC(tool='drill', spindle_rpm=100, cutting_depth=0.1, cutting_length=10)"
+    assert byte_matcher.rejected_at(agent_mod.lark_grammar(CNC, bare), answer(other, rule)) is None
+
+
+@pytest.mark.parametrize("half", scenarios.PHRASINGS)
+def test_every_gold_step_copies_its_values_from_its_own_log(half):
+    """The log-bound grammar admits each gold SOP answer with a placeholder, in every wording
+    (values are read as written there: choices in any case, numbers, shelf words)."""
+    checked = 0
+    for p in scenarios.rephrased(POINTS, half):
+        station = PLANT.station(p.station)
+        rules = [r for r in station.sop if p.gold and re.fullmatch(
+            re.sub(r"\\\{[a-z_]+\\\}", ".*", re.escape(r.do)), p.gold)]
+        if not any("{" in r.do for r in rules):
+            continue
+        events = agent_mod.own_lines(station, parse_log(p.log))
+        parser = lark.Lark(agent_mod.lark_grammar(station, events), parser="earley")
+        texts = [answer(p.gold, agent_mod.RULE_REASON + agent_mod.rule_text(r)) for r in rules]
+        assert any(_parses(parser, t) for t in texts), (p.id, p.gold)
+        checked += 1
+    assert checked >= 20  # 26 per wording in the shipped set
+
+
+def _parses(parser, text: str) -> bool:
+    try:
+        parser.parse(text)
+    except lark.exceptions.LarkError:
+        return False
+    return True
+
+
 # ---------------------------------------------------------------- gate and agent modes
 def test_the_gate_refuses_what_the_state_forbids_and_turns_it_into_an_alert():
     flags = {"fault": True}

@@ -2,9 +2,10 @@
 
 Modes: `sop` (the SOP engine alone: the baseline), `llm` (the model decides everything), `hybrid`
 (the SOP engine where a rule matches, the model for the rest, which is where the abnormal events
-are). The model is asked under a decoding constraint generated from the station definition, so its
-answer is always one JSON object naming one of the station's functions with well-typed arguments;
-the safety gate then checks the command against the live state before anything runs.
+are). The model is asked under a decoding constraint generated from the station definition and
+the log, so its answer is always one JSON object naming one of the station's functions with
+well-typed arguments, and an SOP step's values are ones the log wrote; the safety gate then checks
+the command against the live state before anything runs.
 """
 
 from __future__ import annotations
@@ -104,12 +105,15 @@ def system_prompt(station: Station) -> str:
         '"command": "<one function call>"}. Strings inside the call use single quotes.')
 
 
-def user_prompt(station: Station, events: list[Event]) -> str:
+def shown(events: list[Event]) -> list[Event]:
+    """The lines the model sees: the newest `LOG_LINES`, and the task line if it is older."""
     task = next((e for e in reversed(events) if e.source == "Manager"), None)
-    shown = events[-LOG_LINES:]
-    if task is not None and task not in shown:
-        shown = [task, *shown]
-    log = "\n".join(e.line() for e in shown)
+    lines = events[-LOG_LINES:]
+    return [task, *lines] if task is not None and task not in lines else lines
+
+
+def user_prompt(station: Station, events: list[Event]) -> str:
+    log = "\n".join(e.line() for e in shown(events))
     return (f"Event log of the {station.name}:\n{log}\n\nThe newest event is: "
             f"{events[-1].text}\nWhat is your next command?")
 
@@ -129,7 +133,33 @@ def default_model() -> str:
 
 
 # ------------------------------------------------------------------ decoding constraint
-def _value_lark(param: Param) -> str:
+def log_values(param: Param, texts: list[str]) -> list[str]:
+    """The values of `param` written in `texts`, spelt as a call writes them: choices named
+    (any case), numbers in range, words matching a text pattern that has no spaces. A text
+    that may hold spaces (a name, a description) has no finite list, so none is returned."""
+    text = "\n".join(texts)
+    match param.type:
+        case "choice":
+            found = [c for c in param.choices
+                     if re.search(rf"(?<![A-Za-z0-9]){re.escape(c)}(?![A-Za-z0-9])", text, re.I)]
+        case "int" | "float":
+            numbers = re.findall(r"(?<![\w.])[0-9]{1,5}(?:\.[0-9]{1,3})?(?![0-9])", text)
+            found = [n if param.type == "float" else str(int(float(n))) for n in numbers
+                     if param.min <= float(n) <= param.max
+                     and (param.type == "float" or float(n).is_integer())]
+        case _:
+            if not param.pattern or re.search(r" |\\s", param.pattern):
+                return []
+            words = (w.strip(".-") for w in re.findall(r"[A-Za-z0-9_.-]+", text))
+            found = [w for w in words if re.fullmatch(param.pattern, w)]
+    return list(dict.fromkeys(found))
+
+
+def _value_lark(param: Param, seen: list[str] | None = None) -> str:
+    """A value of `param`'s type; with `seen`, only one of those (copied from the log)."""
+    if seen:
+        quote = "" if param.type in ("int", "float") else "'"
+        return " | ".join(json.dumps(f"{quote}{v}{quote}") for v in seen)
     match param.type:
         case "choice":
             return " | ".join(json.dumps(f"'{c}'") for c in param.choices)
@@ -149,9 +179,11 @@ def _call_lark(fn: Function) -> str:
     return " ".join([*parts, '")"'])
 
 
-def _rule_lark(station: Station, rule: SopRule) -> str:
+def _rule_lark(station: Station, rule: SopRule, texts: list[str] | None = None) -> str:
     """An SOP step's answer: the reason quoting `rule`, then the rule's own command, each
-    placeholder a value of its parameter's type (the model fills it from the log)."""
+    placeholder a value of its parameter's type that the model fills from the log. Given the
+    log's `texts`, a placeholder takes only a value written there (the system prompt says
+    they come from the task line or earlier events), when the log writes any."""
     name, _, rest = rule.do.partition("(")
     fn = station.functions[name]
     args = rest.removesuffix(")").split(", ") if rest != ")" else []
@@ -162,7 +194,8 @@ def _rule_lark(station: Station, rule: SopRule) -> str:
             parts.append(json.dumps(comma + arg))
             continue
         literal = comma + (arg.split("=", 1)[0] + "=" if fn.keywords else "")
-        parts += ([json.dumps(literal)] if literal else []) + [f"({_value_lark(param)})"]
+        seen = log_values(param, texts) if texts is not None else None
+        parts += ([json.dumps(literal)] if literal else []) + [f"({_value_lark(param, seen)})"]
     return " ".join([*parts, '")"'])
 
 
@@ -177,14 +210,16 @@ def _not_starting_with(prefix: str, most: int) -> str:
     return "/(" + "|".join(alternatives) + ")/"
 
 
-def lark_grammar(station: Station) -> str:
+def lark_grammar(station: Station, events: list[Event] | None = None) -> str:
     """The answer format with only this station's functions and argument types (Lark, as
     llguidance reads it). A reason that quotes an SOP rule binds the command to that rule's, so
-    the model cannot state one rule and run another; any other reason allows any call. The
-    model still chooses the rule and the values. Ranges and state are the gate's job: a grammar
+    the model cannot state one rule and run another; any other reason allows any call. Given
+    the log's `events`, the rule's placeholders take values the log shows the model. The model
+    still chooses the rule and the values. Ranges and state are the gate's job: a grammar
     cannot see the plant."""
+    texts = [e.text for e in shown(events)] if events is not None else None
     calls = [f"f{i}: {_call_lark(fn)}" for i, fn in enumerate(station.functions.values())]
-    steps = [f"r{j}: {_rule_lark(station, rule)}" for j, rule in enumerate(station.sop)]
+    steps = [f"r{j}: {_rule_lark(station, rule, texts)}" for j, rule in enumerate(station.sop)]
     return "\n".join([
         'start: "{\\"reason\\": \\"" answer "\\"}"',
         "answer: " + " | ".join([*(f"r{j}" for j in range(len(steps))),
@@ -217,9 +252,12 @@ def json_schema(station: Station) -> str:
                        "command": {"type": "string", "pattern": "^(" + "|".join(calls) + ")$"}}})
 
 
-def constraint_for(station: Station, backend: Backend) -> Constraint | None:
+def constraint_for(station: Station, backend: Backend,
+                   events: list[Event] | None = None) -> Constraint | None:
+    """The grammar for a decision on `events` where the backend takes one, else the schema
+    (which cannot bind a reason to its rule, nor values to the log)."""
     if "lark" in backend.accepts:
-        return Constraint("lark", lark_grammar(station))
+        return Constraint("lark", lark_grammar(station, events))
     if "json_schema" in backend.accepts:
         return Constraint("json_schema", json_schema(station))
     return None
@@ -264,7 +302,7 @@ class Agent:
             raise PlcPilotError(f"mode {mode} needs a model (--model)")
         self.station, self.mode, self.backend = station, mode, backend
         self.on_token = on_token  # hears the model's answer grow (live progress)
-        self.constraint = constraint_for(station, backend) if backend and constrained else None
+        self.constrained = constrained
 
     def decide(self, events: list[Event], flags: dict[str, bool] | None = None) -> Decision:
         """The command for the newest event, already through the safety gate. Without live
@@ -296,8 +334,10 @@ class Agent:
 
     def _ask(self, events: list[Event]) -> Decision:
         started = time.perf_counter()
+        constraint = (constraint_for(self.station, self.backend, events) if self.constrained
+                      else None)
         completion = self.backend.complete(messages(self.station, events), SAMPLING,
-                                           self.constraint, on_token=self.on_token)
+                                           constraint, on_token=self.on_token)
         seconds = time.perf_counter() - started
         try:
             reason, command = read_answer(completion.text)
