@@ -200,6 +200,17 @@ def test_a_rules_placeholders_take_only_values_the_log_shows():
     bare = parse_log("[CNC Station][System][08:00:09] The workpiece is loaded.\n")
     other = "run_CNC(tool='drill', spindle_rpm=100, cutting_depth=0.1, cutting_length=10)"
     assert byte_matcher.rejected_at(agent_mod.lark_grammar(CNC, bare), answer(other, rule)) is None
+    # a place is read as a log writes it: 'CNC' is the CNC Station
+    robot = PLANT.station("Transport Robot")
+    log = parse_log("[Transport Robot][Manager][08:00:00] Transport from CNC to the painting "
+                    "station\n[Transport Robot][System][08:00:03] CNC asks for the robot\n")
+    rule = next(r for r in robot.sop if r.do == "navigate_to('{requester}')")
+    reason = agent_mod.RULE_REASON + agent_mod.rule_text(rule)
+    grammar = agent_mod.lark_grammar(robot, log)
+    for place, ok in (("CNC Station", True), ("Painting Station", True),
+                      ("Storage Station", False)):
+        refused = byte_matcher.rejected_at(grammar, answer(f"navigate_to('{place}')", reason))
+        assert (refused is None) == ok, place
 
 
 @pytest.mark.parametrize("half", scenarios.PHRASINGS)

@@ -21,7 +21,7 @@ from plcpilot.llm.base import Backend, Constraint, Message, OnToken, Sampling
 from plcpilot.plant import gate, sop
 from plcpilot.plant.eventlog import Event
 from plcpilot.plant.model import Function, Param, SopRule, Station
-from plcpilot.plant.understand import clip
+from plcpilot.plant.understand import choice_pattern, clip
 
 Mode = Literal["sop", "llm", "hybrid"]
 MODES: tuple[Mode, ...] = ("sop", "llm", "hybrid")
@@ -133,15 +133,14 @@ def default_model() -> str:
 
 
 # ------------------------------------------------------------------ decoding constraint
-def log_values(param: Param, texts: list[str]) -> list[str]:
-    """The values of `param` written in `texts`, spelt as a call writes them: choices named
-    (any case), numbers in range, words matching a text pattern that has no spaces. A text
-    that may hold spaces (a name, a description) has no finite list, so none is returned."""
-    text = "\n".join(texts)
+def log_values(param: Param, text: str) -> list[str]:
+    """The values of `param` written in `text`, spelt as a call writes them: choices named
+    as a log may write them (any case, 'CNC' for 'CNC Station'), numbers in range, words
+    matching a text pattern that has no spaces. A text that may hold spaces (a name, a
+    description) has no finite list, so none is returned."""
     match param.type:
         case "choice":
-            found = [c for c in param.choices
-                     if re.search(rf"(?<![A-Za-z0-9]){re.escape(c)}(?![A-Za-z0-9])", text, re.I)]
+            found = [c for c in param.choices if choice_pattern(c).search(text)]
         case "int" | "float":
             numbers = re.findall(r"(?<![\w.])[0-9]{1,5}(?:\.[0-9]{1,3})?(?![0-9])", text)
             found = [n if param.type == "float" else str(int(float(n))) for n in numbers
@@ -179,10 +178,10 @@ def _call_lark(fn: Function) -> str:
     return " ".join([*parts, '")"'])
 
 
-def _rule_lark(station: Station, rule: SopRule, texts: list[str] | None = None) -> str:
+def _rule_lark(station: Station, rule: SopRule, log: str | None = None) -> str:
     """An SOP step's answer: the reason quoting `rule`, then the rule's own command, each
     placeholder a value of its parameter's type that the model fills from the log. Given the
-    log's `texts`, a placeholder takes only a value written there (the system prompt says
+    shown `log`, a placeholder takes only a value written there (the system prompt says
     they come from the task line or earlier events), when the log writes any."""
     name, _, rest = rule.do.partition("(")
     fn = station.functions[name]
@@ -194,7 +193,7 @@ def _rule_lark(station: Station, rule: SopRule, texts: list[str] | None = None) 
             parts.append(json.dumps(comma + arg))
             continue
         literal = comma + (arg.split("=", 1)[0] + "=" if fn.keywords else "")
-        seen = log_values(param, texts) if texts is not None else None
+        seen = log_values(param, log) if log is not None else None
         parts += ([json.dumps(literal)] if literal else []) + [f"({_value_lark(param, seen)})"]
     return " ".join([*parts, '")"'])
 
@@ -217,9 +216,9 @@ def lark_grammar(station: Station, events: list[Event] | None = None) -> str:
     the log's `events`, the rule's placeholders take values the log shows the model. The model
     still chooses the rule and the values. Ranges and state are the gate's job: a grammar
     cannot see the plant."""
-    texts = [e.text for e in shown(events)] if events is not None else None
+    log = "\n".join(e.text for e in shown(events)) if events is not None else None
     calls = [f"f{i}: {_call_lark(fn)}" for i, fn in enumerate(station.functions.values())]
-    steps = [f"r{j}: {_rule_lark(station, rule, texts)}" for j, rule in enumerate(station.sop)]
+    steps = [f"r{j}: {_rule_lark(station, rule, log)}" for j, rule in enumerate(station.sop)]
     return "\n".join([
         'start: "{\\"reason\\": \\"" answer "\\"}"',
         "answer: " + " | ".join([*(f"r{j}" for j in range(len(steps))),

@@ -240,15 +240,16 @@ def _choices(station: Station, name: str) -> list[str]:
     return list(param.choices) if param else []
 
 
-def _place_pattern(choice: str) -> re.Pattern:
-    """'CNC Station' also as 'the CNC station', 'CNC', 'cnc-station'."""
+def choice_pattern(choice: str) -> re.Pattern:
+    """A choice as a log may write it, in any case: 'CNC Station' also as 'the CNC station',
+    'CNC', 'cnc-station'; 'blue' as the word blue."""
     core = re.escape(choice.removesuffix(" Station")).replace(r"\ ", r"[\s_-]*")
     return re.compile(rf"\b{core}(?:[\s_-]*station)?\b", re.I)
 
 
 def _places(station: Station, text: str, name: str) -> dict[str, str]:
     for choice in _choices(station, "place"):
-        if _place_pattern(choice).search(text):
+        if choice_pattern(choice).search(text):
             return {name: choice}
     return {}
 
@@ -256,7 +257,7 @@ def _places(station: Station, text: str, name: str) -> dict[str, str]:
 def _mentions_robot_or_place(station: Station, text: str) -> bool:
     """A docking line names the robot, a place it goes to, or the station whose log it is."""
     return bool(re.search(r"\b(robot\w*|agv|amr|vehicle|transporter)\b", text, re.I)
-                or _places(station, text, "place") or _place_pattern(station.name).search(text))
+                or _places(station, text, "place") or choice_pattern(station.name).search(text))
 
 
 def _last_place(before: list[Event]) -> dict[str, str]:
@@ -323,7 +324,7 @@ def _route(station: Station, text: str) -> dict[str, str]:
     order, else the first place named is the source and the second the destination."""
     found, named = {}, []
     for choice in _choices(station, "place"):
-        pattern = _place_pattern(choice).pattern
+        pattern = choice_pattern(choice).pattern
         if m := re.search(pattern, text, re.I):
             named.append((m.start(), choice))
         if re.search(rf"{SOURCE}\s*(the\s+)?{pattern}", text, re.I):
