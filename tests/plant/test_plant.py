@@ -213,6 +213,19 @@ def test_a_rules_placeholders_take_only_values_the_log_shows():
         assert (refused is None) == ok, place
 
 
+def test_a_log_full_of_values_or_markup_leaves_the_grammar_small_and_plain():
+    """A log that writes hundreds of speeds singles none out: the type stays open and the
+    grammar does not grow with the log; markup and quotes in a log never reach the grammar."""
+    numbers = " ".join(str(n) for n in range(100, 3000, 7))
+    log = parse_log(f"[CNC Station][System][08:00:00] {numbers}\n"
+                    "[CNC Station][System][08:00:01] <b>mill</b> \"x\" | /y/ 'z' loaded\n")
+    speed = CNC.functions["run_CNC"].params[1]
+    assert agent_mod.log_values(speed, log[0].text) == []
+    grammar = agent_mod.lark_grammar(CNC, log)
+    assert len(grammar) < 2 * len(agent_mod.lark_grammar(CNC)) and "<b>" not in grammar
+    assert agent_mod.log_values(CNC.functions["run_CNC"].params[0], log[1].text) == ["mill"]
+
+
 @pytest.mark.parametrize("half", scenarios.PHRASINGS)
 def test_every_gold_step_copies_its_values_from_its_own_log(half):
     """The log-bound grammar admits each gold SOP answer with a placeholder, in every wording

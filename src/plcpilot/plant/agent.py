@@ -33,6 +33,7 @@ RULE_REASON = "SOP: "  # an SOP step's reason: this, then its rule as the system
 COMMAND_KEY = '", "command": "'  # between the answer's reason and its command
 REASON_CHARS = 160  # the answer's reason, as the decoding grammar bounds it
 ANY_TEXT = "[^'\"]{1,60}"  # a text argument without its own pattern
+MOST_LOG_VALUES = 32  # more distinct values than this and the log singles none out: type open
 
 POLICY = (
     "Anything the SOP does not cover is abnormal: a conveyor that does not move, a holder or "
@@ -137,7 +138,8 @@ def log_values(param: Param, text: str) -> list[str]:
     """The values of `param` written in `text`, spelt as a call writes them: choices named
     as a log may write them (any case, 'CNC' for 'CNC Station'), numbers in range, words
     matching a text pattern that has no spaces. A text that may hold spaces (a name, a
-    description) has no finite list, so none is returned."""
+    description) has no finite list, so none is returned; nor for a log that writes more than
+    `MOST_LOG_VALUES` of them (it names no value in particular, and the grammar stays small)."""
     match param.type:
         case "choice":
             found = [c for c in param.choices if choice_pattern(c).search(text)]
@@ -151,7 +153,8 @@ def log_values(param: Param, text: str) -> list[str]:
                 return []
             words = (w.strip(".-") for w in re.findall(r"[A-Za-z0-9_.-]+", text))
             found = [w for w in words if re.fullmatch(param.pattern, w)]
-    return list(dict.fromkeys(found))
+    found = list(dict.fromkeys(found))
+    return found if len(found) <= MOST_LOG_VALUES else []
 
 
 def _value_lark(param: Param, seen: list[str] | None = None) -> str:
