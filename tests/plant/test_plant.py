@@ -227,22 +227,49 @@ def test_a_log_full_of_values_or_markup_leaves_the_grammar_small_and_plain():
 
 
 @pytest.mark.parametrize("half", scenarios.PHRASINGS)
-def test_every_gold_step_copies_its_values_from_its_own_log(half):
-    """The log-bound grammar admits each gold SOP answer with a placeholder, in every wording
-    (values are read as written there: choices in any case, numbers, shelf words)."""
+def test_every_gold_sop_step_is_admitted_under_its_own_log_in_every_wording(half):
+    """The grammar built for a decision (its quotable rules, its log-bound values) admits the
+    gold answer with the reason of the rule the SOP engine applied, in every wording."""
     checked = 0
-    for p in scenarios.rephrased(POINTS, half):
+    for own, p in zip(POINTS, scenarios.rephrased(POINTS, half), strict=True):
         station = PLANT.station(p.station)
-        rules = [r for r in station.sop if p.gold and re.fullmatch(
-            re.sub(r"\\\{[a-z_]+\\\}", ".*", re.escape(r.do)), p.gold)]
-        if not any("{" in r.do for r in rules):
+        found = sop.decide(station, agent_mod.own_lines(station, parse_log(own.log)))
+        if p.kind != "sop" or not isinstance(found, sop.SopDecision) or found.rule is None:
             continue
+        assert found.command == p.gold, p.id
         events = agent_mod.own_lines(station, parse_log(p.log))
         parser = lark.Lark(agent_mod.lark_grammar(station, events), parser="earley")
-        texts = [answer(p.gold, agent_mod.RULE_REASON + agent_mod.rule_text(r)) for r in rules]
-        assert any(_parses(parser, t) for t in texts), (p.id, p.gold)
+        reason = agent_mod.RULE_REASON + agent_mod.rule_text(found.rule)
+        assert _parses(parser, answer(p.gold, reason)), (p.id, p.gold, events[-1].text)
         checked += 1
-    assert checked >= 20  # 26 per wording in the shipped set
+    assert checked == 138  # every SOP point of the shipped set
+
+
+def test_a_line_at_a_sensor_opens_only_that_sensors_rules():
+    """The newest plant line names a sensor, however worded: the answer may quote only that
+    sensor's rules (or give a reason of its own, as for an alert). An operator's echo, or a
+    line naming no sensor of the station, leaves every rule."""
+    pytest.importorskip("llguidance")
+    import byte_matcher
+
+    painting = PLANT.station("Painting Station")
+    at_bg27 = parse_log("[Painting Station][System][08:00:00] Conveyor C2 was switched on for 8 s"
+                        "\n[Painting Station][08:00:04] EVT=PRESENT sensor=bg27 loc=C2.outlet\n")
+    rules = agent_mod.quotable(painting, at_bg27)
+    assert rules and {r.event[1] for r in rules} == {"BG27"}
+    grammar = agent_mod.lark_grammar(painting, at_bg27)
+    run_rule = next(r for r in painting.sop if r.event[0] == "run")
+    assert byte_matcher.rejected_at(grammar, answer(
+        run_rule.do, agent_mod.RULE_REASON + agent_mod.rule_text(run_rule))) is not None
+    assert byte_matcher.rejected_at(grammar, answer(
+        rules[0].do, agent_mod.RULE_REASON + agent_mod.rule_text(rules[0]))) is None
+    assert byte_matcher.rejected_at(
+        grammar, answer("alert_to_supervisor('conveyor C2 failure')", "C2 stuck")) is None
+    for text in ("[Painting Station][Operator][08:00:05] Operator action at the Painting "
+                 "Station: conveyor_2_run('forward', 2)",
+                 "[Painting Station][System][08:00:05] The transport robot has docked",
+                 "[Painting Station][System][08:00:05] BG99 reports a workpiece"):
+        assert agent_mod.quotable(painting, parse_log(text + "\n")) == painting.sop, text
 
 
 def _parses(parser, text: str) -> bool:

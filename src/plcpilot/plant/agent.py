@@ -21,7 +21,7 @@ from plcpilot.llm.base import Backend, Constraint, Message, OnToken, Sampling
 from plcpilot.plant import gate, sop
 from plcpilot.plant.eventlog import Event
 from plcpilot.plant.model import Function, Param, SopRule, Station
-from plcpilot.plant.understand import choice_pattern, clip
+from plcpilot.plant.understand import SENSOR, choice_pattern, clip
 
 Mode = Literal["sop", "llm", "hybrid"]
 MODES: tuple[Mode, ...] = ("sop", "llm", "hybrid")
@@ -34,6 +34,7 @@ COMMAND_KEY = '", "command": "'  # between the answer's reason and its command
 REASON_CHARS = 160  # the answer's reason, as the decoding grammar bounds it
 ANY_TEXT = "[^'\"]{1,60}"  # a text argument without its own pattern
 MOST_LOG_VALUES = 32  # more distinct values than this and the log singles none out: type open
+SENSOR_EVENTS = ("arrive", "pass")  # the rule events that happen at a proximity sensor
 
 POLICY = (
     "Anything the SOP does not cover is abnormal: a conveyor that does not move, a holder or "
@@ -212,16 +213,30 @@ def _not_starting_with(prefix: str, most: int) -> str:
     return "/(" + "|".join(alternatives) + ")/"
 
 
+def quotable(station: Station, events: list[Event] | None = None) -> list[SopRule]:
+    """The SOP rules an answer to `events` may quote. When the newest line is the plant's and
+    names a proximity sensor that has rules here (IAS_PLANT.md: BG56 infeed of C1 …), only
+    that sensor's rules: an event at a sensor is answered by one of its steps or by the
+    policy, however the line is worded. Otherwise (an operator's echo, which may start a
+    conveyor; a line naming no sensor) every rule."""
+    if not events or events[-1].calls:
+        return list(station.sop)
+    named = {s.upper() for s in SENSOR.findall(events[-1].text)}
+    at = [r for r in station.sop if r.event[0] in SENSOR_EVENTS and r.event[1] in named]
+    return at or list(station.sop)
+
+
 def lark_grammar(station: Station, events: list[Event] | None = None) -> str:
     """The answer format with only this station's functions and argument types (Lark, as
     llguidance reads it). A reason that quotes an SOP rule binds the command to that rule's, so
     the model cannot state one rule and run another; any other reason allows any call. Given
-    the log's `events`, the rule's placeholders take values the log shows the model. The model
-    still chooses the rule and the values. Ranges and state are the gate's job: a grammar
-    cannot see the plant."""
+    the log's `events`, the rules are those `quotable` there and their placeholders take
+    values the log shows the model. The model still chooses the rule and the values. Ranges
+    and state are the gate's job: a grammar cannot see the plant."""
     log = "\n".join(e.text for e in shown(events)) if events is not None else None
     calls = [f"f{i}: {_call_lark(fn)}" for i, fn in enumerate(station.functions.values())]
-    steps = [f"r{j}: {_rule_lark(station, rule, log)}" for j, rule in enumerate(station.sop)]
+    steps = [f"r{j}: {_rule_lark(station, rule, log)}"
+             for j, rule in enumerate(quotable(station, events))]
     return "\n".join([
         'start: "{\\"reason\\": \\"" answer "\\"}"',
         "answer: " + " | ".join([*(f"r{j}" for j in range(len(steps))),
