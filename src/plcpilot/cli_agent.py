@@ -53,6 +53,10 @@ def decide(
                                                                   "Station'); default: the one "
                                                                   "the log's lines name.")
                        ] = None,
+    tag: Annotated[str | None, typer.Option("--as", help="The log's own name for the station "
+                                                         "(a real plant's 'Island I'): its "
+                                                         "lines are read as --station's.")
+                   ] = None,
     mode: ModeOpt = "hybrid", model: ModelOpt = None, no_grammar: FreeOpt = False,
     encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of the log.")
                         ] = "utf-8",
@@ -70,6 +74,8 @@ def decide(
     text = read_source(log, encoding=encoding, max_bytes=max_bytes, kind=EVENT_LOG)
     where = "standard input" if log == "-" else log
     events = parse_log(text, where=where)
+    if tag is not None:
+        events = _renamed(events, tag, station, where)
     station = station or _station_of(events, where)
     with Ticker(err, enabled=mode != "sop") as ticker:  # only a model takes long
         def answering(n: int) -> None:
@@ -97,6 +103,21 @@ def _default_model() -> str:
         err.print(styled(("the operator adapter is not installed (scripts/train-agent-adapter "
                           "builds it): using the bare embedded model", "yellow")))
     return spec
+
+
+def _renamed(events, tag: str, station: str | None, where: str) -> list:
+    """The log with the lines tagged `tag` (any case) under the station's name."""
+    from dataclasses import replace
+
+    if station is None:
+        raise PlcPilotError("--as names the log's tag for a station: give the station with "
+                            "--station")
+    if not any(e.station.casefold() == tag.casefold() for e in events):
+        named = sorted({e.station for e in events if e.station})
+        raise PlcPilotError(f"{where}: no line is tagged {tag!r}"
+                            + (f" (the log names {', '.join(named)})" if named else ""))
+    return [replace(e, station=station) if e.station.casefold() == tag.casefold() else e
+            for e in events]
 
 
 def _station_of(events, where: str) -> str:

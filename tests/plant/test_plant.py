@@ -365,6 +365,24 @@ def test_agent_decide_bad_input_exits_2_with_a_message(tmp_path, station, text, 
     assert r.returncode == 2 and message in r.stderr.decode() and b"Traceback" not in r.stderr
 
 
+def test_agent_decide_reads_a_real_plants_log_under_its_own_station_names(tmp_path, corpus):
+    """The predecessor plant's real log (its islands, the robot's lines interleaved), cut where
+    BG26 sees a workpiece: read as the Inspection Station's, the answer is to run C2 13 s."""
+    lines = (corpus / "ias" / "event_log_multi_threads.txt").read_text().splitlines()
+    cut = next(i for i, line in enumerate(lines) if "BG26 detects" in line)
+    log = tmp_path / "real.txt"
+    log.write_text("\n".join(lines[:cut + 1]) + "\n")
+    args = ("agent", "decide", "--log", log, "--mode", "sop")
+    r = cli(*args, "--station", "Inspection Station", "--as", "island i")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["command"] == "conveyor_2_run('forward', 13)"
+    for extra, message in ((("--as", "Island I"), "give the station with --station"),
+                           (("--station", "CNC Station", "--as", "Island IX"),
+                            "no line is tagged 'Island IX' (the log names Island I, Robotino)")):
+        r = cli(*args, *extra)
+        assert r.returncode == 2 and message in r.stderr.decode(), r.stderr
+
+
 def test_agent_run_prints_the_log_and_escalates_the_fault():
     r = cli("agent", "run", "--scenario", "Storage Station/not_in_stock", "--mode", "sop")
     text = r.stdout.decode()

@@ -56,8 +56,8 @@ def test_a_missing_role_is_read_from_the_text_and_a_missing_station_is_the_agent
 
 
 def test_an_untagged_line_continues_the_log_and_a_text_without_tags_is_refused():
-    events = parse_log("[CNC Station][08:00:00] first\nwrapped rest of a line\n")
-    assert [e.text for e in events] == ["first", "wrapped rest of a line"]
+    events = parse_log("[CNC Station][08:00:00] first\nwrapped rest of a line\n---\n  ==== \n")
+    assert [e.text for e in events] == ["first", "wrapped rest of a line"]  # rules are no events
     with pytest.raises(PlcPilotError, match="not an event log"):
         parse_log("hello\nworld\n")
 

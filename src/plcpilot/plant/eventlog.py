@@ -105,12 +105,13 @@ def read_line(raw: str, previous: Event | None) -> Event | None:
 
 def parse_log(text: str, *, where: str = "log", station: str | None = None) -> list[Event]:
     """Every event of a log. Lines without tags continue after a tagged one (a line cut in two, a
-    note); a log with no tagged line at all is refused, naming its first line. `station` names
-    the events whose station tag is missing."""
+    note); a line of punctuation alone ('---', a rule between excerpts) is no event; a log with
+    no tagged line at all is refused, naming its first line. `station` names the events whose
+    station tag is missing."""
     events: list[Event] = []
     first = ""
     for raw in text.splitlines():
-        if not raw.strip():
+        if not re.search(r"\w", raw):
             continue
         first = first or raw.strip()
         event = read_line(raw, events[-1] if events else None)
