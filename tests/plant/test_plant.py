@@ -213,6 +213,23 @@ def test_a_rules_placeholders_take_only_values_the_log_shows():
         assert (refused is None) == ok, place
 
 
+def test_a_placeholder_never_takes_the_value_the_sop_writes_literally_in_its_place():
+    """robot_arm_pick('{shelf}') after the position query: the log names the carrier and the
+    shelf, but 'carrier' has its own rule (robot_arm_pick('carrier')), so only the shelf fits."""
+    pytest.importorskip("llguidance")
+    import byte_matcher
+
+    storage = PLANT.station("Storage Station")
+    log = parse_log("[Storage Station][Manager][08:00:00] Retrieve W12 from the storage\n"
+                    "[Storage Station][System][08:00:03] A carrier has arrived at BG51\n"
+                    "[Storage Station][System][08:00:05] W12 is stored on shelf C_3\n")
+    rule = next(r for r in storage.sop if r.do == "robot_arm_pick('{shelf}')")
+    grammar = agent_mod.lark_grammar(storage, log)
+    reason = agent_mod.RULE_REASON + agent_mod.rule_text(rule)
+    assert byte_matcher.rejected_at(grammar, answer("robot_arm_pick('C_3')", reason)) is None
+    assert byte_matcher.rejected_at(grammar, answer("robot_arm_pick('carrier')", reason))
+
+
 def test_a_log_full_of_values_or_markup_leaves_the_grammar_small_and_plain():
     """A log that writes hundreds of speeds singles none out: the type stays open and the
     grammar does not grow with the log; markup and quotes in a log never reach the grammar."""

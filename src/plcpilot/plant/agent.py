@@ -182,14 +182,32 @@ def _call_lark(fn: Function) -> str:
     return " ".join([*parts, '")"'])
 
 
+def _rule_call(rule: SopRule) -> tuple[str, list[str]]:
+    """A rule's command as its function's name and its arguments as written."""
+    name, _, rest = rule.do.partition("(")
+    return name, (rest.removesuffix(")").split(", ") if rest != ")" else [])
+
+
+def _written(station: Station, name: str, index: int) -> set[str]:
+    """The values the SOP writes literally as argument `index` of `name` (the 'carrier' of
+    robot_arm_pick('carrier')). A placeholder in that place stands for another value: the
+    rule would have written this one."""
+    found = set()
+    for rule in station.sop:
+        other, args = _rule_call(rule)
+        if other == name and index < len(args) and "{" not in args[index]:
+            found.add(args[index].split("=", 1)[-1].strip("'"))
+    return found
+
+
 def _rule_lark(station: Station, rule: SopRule, log: str | None = None) -> str:
     """An SOP step's answer: the reason quoting `rule`, then the rule's own command, each
     placeholder a value of its parameter's type that the model fills from the log. Given the
     shown `log`, a placeholder takes only a value written there (the system prompt says
-    they come from the task line or earlier events), when the log writes any."""
-    name, _, rest = rule.do.partition("(")
+    they come from the task line or earlier events), other than one the SOP writes literally
+    in its place, when the log writes any."""
+    name, args = _rule_call(rule)
     fn = station.functions[name]
-    args = rest.removesuffix(")").split(", ") if rest != ")" else []
     parts = [json.dumps(f"{RULE_REASON}{rule_text(rule)}{COMMAND_KEY}{name}(")]
     for i, (arg, param) in enumerate(zip(args, fn.params, strict=True)):
         comma = ", " if i else ""
@@ -197,7 +215,8 @@ def _rule_lark(station: Station, rule: SopRule, log: str | None = None) -> str:
             parts.append(json.dumps(comma + arg))
             continue
         literal = comma + (arg.split("=", 1)[0] + "=" if fn.keywords else "")
-        seen = log_values(param, log) if log is not None else None
+        seen = None if log is None else [v for v in log_values(param, log)
+                                         if v not in _written(station, name, i)]
         parts += ([json.dumps(literal)] if literal else []) + [f"({_value_lark(param, seen)})"]
     return " ".join([*parts, '")"'])
 
