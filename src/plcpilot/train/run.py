@@ -87,10 +87,11 @@ def run(base_spec: str, train: list[Example], validation: list[Example], preset:
     else:
         adapted = write_adapter_gguf(model, gguf)
     state = json.loads((out / lora.CHECKPOINT / lora.STATE).read_text())
-    plot_losses(out, f"full fine-tuning of {base_spec}'s top {preset.top_layers or 'all'} blocks: "
-                     f"{len(train)} examples, lr {preset.lr:g}" if full else
-                     f"LoRA on {base_spec}: {len(train)} examples, preset lr {preset.lr:g}, "
-                     f"r {preset.rank}")
+    blocks = (f"the top {preset.top_layers}" if preset.top_layers else "all") + \
+        f" blocks of {base_spec}"
+    plot_losses(out, f"full fine-tuning of {blocks}: {len(train)} examples, lr {preset.lr:g}"
+                if full else f"LoRA on {blocks}: {len(train)} examples, lr {preset.lr:g}, "
+                             f"r {preset.rank}")
     summary = {**config, "steps": state["step"], "tokens": state["tokens"],
                "seconds": round(state["seconds"], 1),
                "tokens_per_second": round(state["tokens"] / max(state["seconds"], 1e-9), 1),
