@@ -173,9 +173,9 @@ def test_a_reason_that_quotes_an_sop_rule_binds_the_command_to_that_rules():
         assert byte_matcher.rejected_at(grammar, answer(other, rule)) is not None, other
     for reason in ("the piece is loaded", "SOP", "SOP: load_workpiece() reports success"):
         assert byte_matcher.rejected_at(grammar, answer("unload_workpiece()", reason)) is None
-    # "SOP: when" opens only the rules' own reasons
-    made_up = answer("unload_workpiece()", "SOP: when the machine feels like it")
-    assert byte_matcher.rejected_at(grammar, made_up) is not None
+    # "SOP: when" opens only the rules' own reasons, with or without the space that follows
+    for made_up in ("SOP: when the machine feels like it", "SOP: whenload_workpiece() is ok"):
+        assert byte_matcher.rejected_at(grammar, answer("unload_workpiece()", made_up)), made_up
 
 
 def test_a_rules_placeholders_take_only_values_the_log_shows():

@@ -260,7 +260,7 @@ def lark_grammar(station: Station, events: list[Event] | None = None) -> str:
         'start: "{\\"reason\\": \\"" answer "\\"}"',
         "answer: " + " | ".join([*(f"r{j}" for j in range(len(steps))),
                                  f"REASON {json.dumps(COMMAND_KEY)} call"]),
-        f"REASON: {_not_starting_with(RULE_REASON + 'when ', REASON_CHARS)}",
+        f"REASON: {_not_starting_with(RULE_REASON + 'when', REASON_CHARS)}",
         "call: " + " | ".join(f"f{i}" for i in range(len(calls))), *calls, *steps])
 
 
