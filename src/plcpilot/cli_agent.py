@@ -106,18 +106,20 @@ def _default_model() -> str:
 
 
 def _renamed(events, tag: str, station: str | None, where: str) -> list:
-    """The log with the lines tagged `tag` (any case) under the station's name."""
+    """The log with the lines tagged `tag` (written as loosely as a station's name may be)
+    under the station's name."""
     from dataclasses import replace
+
+    from plcpilot.plant.agent import same_station
 
     if station is None:
         raise PlcPilotError("--as names the log's tag for a station: give the station with "
                             "--station")
-    if not any(e.station.casefold() == tag.casefold() for e in events):
+    if not any(same_station(e.station, tag) for e in events):
         named = sorted({e.station for e in events if e.station})
         raise PlcPilotError(f"{where}: no line is tagged {tag!r}"
                             + (f" (the log names {', '.join(named)})" if named else ""))
-    return [replace(e, station=station) if e.station.casefold() == tag.casefold() else e
-            for e in events]
+    return [replace(e, station=station) if same_station(e.station, tag) else e for e in events]
 
 
 def _station_of(events, where: str) -> str:

@@ -215,8 +215,11 @@ def _rule_lark(station: Station, rule: SopRule, log: str | None = None) -> str:
             parts.append(json.dumps(comma + arg))
             continue
         literal = comma + (arg.split("=", 1)[0] + "=" if fn.keywords else "")
-        seen = None if log is None else [v for v in log_values(param, log)
-                                         if v not in _written(station, name, i)]
+        if log is None:
+            seen = None
+        else:
+            written = _written(station, name, i)
+            seen = [v for v in log_values(param, log) if v not in written]
         parts += ([json.dumps(literal)] if literal else []) + [f"({_value_lark(param, seen)})"]
     return " ".join([*parts, '")"'])
 
