@@ -73,24 +73,32 @@ def data_code(
     near: Annotated[float | None, typer.Option(min=0, max=1, help="MiniLM cosine from which a "
                                                "prompt counts as a near-duplicate "
                                                "(default 0.85).")] = None,
+    only: Annotated[list[str] | None, typer.Option(
+        "--language", help="Write examples of this language only (fx-il, st, sfc; repeat for "
+                           "several; default all). Every task is still verified and written "
+                           "by --tasks-out.")] = None,
     seed: Annotated[int, typer.Option()] = 0,
     jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Processes that verify "
                                              "tasks (default: one per CPU).")] = None,
     base: BaseOpt = "embedded",
 ) -> None:
     """Code-generation examples from the synthetic families (latches, interlocks, delays,
-    pulses, flashers, counters, sequences, scaling, a running average; alarms held out) in FX
-    IL, ST and, for six of them, SFC with sub-graph-masked charts: each task's reference passes
-    its tests, its mutants fail them, and its prompt is no near-duplicate of a benchmark
-    prompt."""
+    pulses, flashers, counters, sequences, scaling, a running average, and two or three of
+    them in one FX task; alarms held out) in FX IL, ST and, for six of them, SFC with
+    sub-graph-masked charts: each task's reference passes its tests, its mutants fail them, and
+    its prompt is no near-duplicate of a benchmark prompt."""
     from plcpilot.paths import shipped_tasks
     from plcpilot.retrieval.embeddings import default_embedder
     from plcpilot.sources import writable
     from plcpilot.spec import load_tasks
     from plcpilot.train.code_data import NEAR, code_examples, screen, verified_tasks
+    from plcpilot.train.families.base import LANGUAGES
     from plcpilot.train.records import write_examples
 
     writable(to, "--out")
+    if unknown := set(only or ()) - set(LANGUAGES):
+        raise PlcPilotError(f"--language {', '.join(sorted(unknown))}: not a language of the "
+                            f"synthetic families ({', '.join(LANGUAGES)})")
     if tasks_out is not None and tasks_out.exists() and not tasks_out.is_dir():
         raise PlcPilotError(f"--tasks-out {tasks_out} is a file; give a folder")
     screened = [t for language in ("fx-il", "st", "sfc")
@@ -106,7 +114,7 @@ def data_code(
     screen(built, screened, embedder, near)
     if tasks_out is not None:
         _write_tasks(built.tasks, tasks_out)
-    examples = list(code_examples(built, embedder, seed))
+    examples = list(code_examples(built, embedder, seed, tuple(only or LANGUAGES)))
     if not examples:
         raise PlcPilotError("no task survived verification; nothing to write")
     write_examples(examples, to)

@@ -74,9 +74,11 @@ class Language(Protocol):
 
         Raises PlcPilotError when the program cannot run (it has check errors)."""
 
-    def constraint(self, backend: Backend, **options) -> Constraint:
+    def constraint(self, backend: Backend, request: str = "", **options) -> Constraint:
         """The decoding constraint for `backend`: the first kind the language offers that the
-        backend accepts (plcpilot.llm.base.choose); PlcPilotError when it accepts none."""
+        backend accepts (plcpilot.llm.base.choose); PlcPilotError when it accepts none.
+        `request` is what the answer is for: a language may bind its constraint to it (FX with
+        io=named: the inputs and outputs it names)."""
 
     def close_truncated(self, source: str, **options) -> str | None:
         """Complete a grammar-valid prefix cut off at the token budget (None if impossible)."""

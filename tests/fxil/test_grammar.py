@@ -141,3 +141,24 @@ def test_truncated_output_is_closed_to_the_longest_valid_program():
     mc = "LD X0\nMC N0 M100\nLD X1\nMC N1 M101\nLD X2\nOUT Y0\nLD X3"
     assert close_truncated(mc).endswith("OUT Y0\nMCR N1\nMCR N0\nEND\n")
     assert close_truncated("LD X0\nLD X1") == "END\n"  # nothing finished: an empty program
+
+
+def test_a_grammar_bound_to_the_named_io_keeps_every_reference_and_refuses_other_devices():
+    from byte_matcher import rejected_at
+
+    fx = languages.get("fx-il")
+    tasks = load_tasks(shipped_tasks("fx-il"))
+    refused = [t.id for t in tasks
+               if rejected_at(fx.grammar(io="named", request=t.prompt),
+                              canonical_text(parse(t.reference))) is not None]
+    assert refused == []
+    request = "Start button X0 (NO), stop buttons X1–X3, motor Y10, lamp K1Y4."
+    bound = fx.grammar(io="named", request=request)
+    assert rejected_at(bound, "LD X0\nOR Y10\nANI X3\nOUT Y10\nLD Y10\nOUT Y4\nEND\n") is None
+    assert rejected_at(bound, "LD X4\n") is not None  # X4 is not named
+    assert rejected_at(bound, "LD X0\nOUT Y0\n") is not None
+    assert rejected_at(bound, "LD X0\nOUT M0\nEND\n") is None  # internal relays stay open
+    # a request that names no output leaves the outputs open; io=any ignores the request
+    assert rejected_at(fx.grammar(io="named", request="Input X0."), "LD X0\nOUT Y7\nEND\n") \
+        is None
+    assert rejected_at(fx.grammar(request=request), "LD X4\nOUT Y0\nEND\n") is None

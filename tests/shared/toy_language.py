@@ -91,7 +91,7 @@ class ToyLanguage:
                        if (m := _ASSIGN.match(line.strip()))]
         return lambda: ToyMachine(assignments)
 
-    def constraint(self, backend, dialect: str = "plain"):
+    def constraint(self, backend, request: str = "", dialect: str = "plain"):
         return choose(backend, {"json_schema": lambda: SCHEMA, "lark": lambda: LARK})
 
     def close_truncated(self, source: str, dialect: str = "plain") -> str | None:

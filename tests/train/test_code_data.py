@@ -159,6 +159,32 @@ def test_a_benchmark_prompt_among_the_draws_is_dropped():
     assert built.dropped["near-duplicate of a benchmark prompt"] >= 1
 
 
+def test_a_combined_task_states_and_tests_each_part_with_its_own_devices(built):
+    combined = [t for t in built.tasks["train"] + built.tasks["validation"]
+                if t.family in ("combined2", "combined3")]
+    assert {t.language for t in combined} == {"fx-il"} and len(combined) >= 2
+    for task in combined:
+        parts = int(task.family[-1])
+        named = {name for test in task.tests for e in test.timeline for name in e.names}
+        assert named <= set(task.io) and len(task.io) == len(set(task.io))
+        # the tests of every part are there, under the part's family name
+        assert len({test.name.split(":")[0] for test in task.tests}) == parts
+        assert task.reference.splitlines().count("END") == 1  # verified by the test above
+        # each part's devices appear in its own sentences: the prompt names every I/O once
+        assert all(device in task.prompt for device in task.io)
+
+
+def test_examples_of_one_language_only(tmp_path):
+    result = cli("train", "data", "code", "--out", str(tmp_path / "fx.jsonl"), "--per-family",
+                 "1", "--language", "fx-il", timeout=900)
+    assert result.returncode == 0, result.stderr.decode()
+    kinds = {json.loads(line)["kind"] for line in (tmp_path / "fx.jsonl").read_text().splitlines()}
+    assert kinds == {"code-fx-il"}
+    result = cli("train", "data", "code", "--out", str(tmp_path / "x.jsonl"), "--language", "il")
+    assert result.returncode == 2 and "not a language of the synthetic families" in \
+        result.stderr.decode()
+
+
 def test_report_and_hostile_options(built, tmp_path):
     assert "tasks kept: train" in built.output and "closest to a benchmark prompt" in built.output
     assert "answer tokens" in built.output

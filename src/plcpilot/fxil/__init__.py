@@ -19,7 +19,11 @@ class FxIlLanguage:
                     "ending with END.")
     answer_rule = "ending with END"
     options = (Option("cpu", "fx3u", CPUS, "CPU model: fx3u (default) or fx2n.",
-                      shown=str.upper),)
+                      shown=str.upper),
+               Option("io", "any", ("any", "named"),
+                      "Inputs and outputs the decoding grammar lets a program use: any of the "
+                      "CPU's (default), or named: only the X and Y devices the request names "
+                      "(a letter it never names stays open)."))
     codes = CODES
     # the FX-IL RAG benchmark's validity (Sensors 2026, §3.4), beside ours
     verdicts = {"paper_valid": "paper-valid"}
@@ -39,16 +43,18 @@ class FxIlLanguage:
 
         return compile_program(source, cpu=cpu)
 
-    def grammar(self, cpu: str = "fx3u", bounded: bool = True, **_) -> str:
-        """The Lark grammar (driven by the instruction table) the constraint is made of."""
-        from plcpilot.fxil.grammar import lark_grammar
+    def grammar(self, cpu: str = "fx3u", bounded: bool = True, io: str = "any",
+                request: str = "", **_) -> str:
+        """The Lark grammar (driven by the instruction table) the constraint is made of; with
+        io=named, bound to the inputs and outputs the request names."""
+        from plcpilot.fxil.grammar import lark_grammar, named_io
 
-        return lark_grammar(cpu, bounded)
+        return lark_grammar(cpu, bounded, named_io(request) if io == "named" else None)
 
-    def constraint(self, backend, **options):
+    def constraint(self, backend, request: str = "", **options):
         from plcpilot.llm.base import choose
 
-        return choose(backend, {"lark": lambda: self.grammar(**options)})
+        return choose(backend, {"lark": lambda: self.grammar(request=request, **options)})
 
     def close_truncated(self, source: str, cpu: str = "fx3u", **_) -> str | None:
         from plcpilot.fxil.closing import close_truncated

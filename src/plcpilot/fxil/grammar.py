@@ -10,6 +10,9 @@ fields, compact device numbers (X10, not X010).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection, Mapping
+
 from plcpilot.fxil.devices import OCTAL, RANGES
 from plcpilot.fxil.instructions import (
     LOAD,
@@ -81,12 +84,43 @@ def _device_regex(letter: str, cpu: str, span: int = 1) -> str:
                                for p in _range_parts(lo, hi - span + 1, base)])
 
 
-def _terminals(cpu: str, wide: bool, word_span: int = 1, bit_span: int = 1
-               ) -> dict[str, str]:
+# "X0", "K4Y0" (a digit-specified group starts at a named device) and ranges "X0–X7",
+# "X0 to X7", "Y0..Y7", octal as FX numbers its inputs and outputs
+_IO = re.compile(r"(?<![A-Za-z0-9])(?:K\d)?([XY])([0-7]+)\b")
+_IO_RANGE = re.compile(r"\b([XY])([0-7]+)\s*(?:-|–|to|\.\.)\s*\1?([0-7]+)\b")
+
+
+def named_io(request: str) -> dict[str, frozenset[int]]:
+    """The inputs (X) and outputs (Y) a request names, by letter; a letter it never names is
+    absent. Every reference of the shipped FX tasks uses only devices its prompt names so."""
+    found: dict[str, set[int]] = {}
+    for letter, number in _IO.findall(request):
+        found.setdefault(letter, set()).add(int(number, 8))
+    for letter, lo, hi in _IO_RANGE.findall(request):
+        found.setdefault(letter, set()).update(range(int(lo, 8), int(hi, 8) + 1))
+    return {letter: frozenset(numbers) for letter, numbers in found.items()}
+
+
+def _named_regex(letter: str, numbers: Collection[int], cpu: str, span: int) -> str | None:
+    """Only the named devices that exist and start `span` named devices in a row (None: no
+    such device, the operand keeps the CPU's range)."""
+    exists = {n for lo, hi in RANGES[cpu][letter] for n in range(lo, hi + 1)}
+    usable = sorted((n for n in numbers if all(m in numbers and m in exists
+                                               for m in range(n, n + span))),
+                    key=lambda n: -len(format(n, "o")))  # longest first, as _by_width does
+    return letter + "(?:" + "|".join(format(n, "o") for n in usable) + ")" if usable else None
+
+
+def _terminals(cpu: str, wide: bool, word_span: int = 1, bit_span: int = 1,
+               io: Mapping[str, Collection[int]] | None = None) -> dict[str, str]:
     """Operand kind -> regex for this CPU. K/H/Kn depend on the operand width; devices leave
-    room for the consecutive words/bits the instruction reaches (the checker's operand spans)."""
+    room for the consecutive words/bits the instruction reaches (the checker's operand spans).
+    `io`: X/Y numbers a contact or coil may name (named_io); digit-specified groups (K4X0)
+    keep the CPU's ranges."""
     t = {k: _device_regex(k, cpu, word_span if k in "DTCVZ" else bit_span if k in "XYMS" else 1)
          for k in "XYMSTCDPNVZ"}
+    for letter, numbers in (io or {}).items():
+        t[letter] = _named_regex(letter, numbers, cpu, bit_span) or t[letter]
     bits = 32 if wide else 16
     t["K"] = f"K(?:{range_regex(0, 2 ** (bits - 1) - 1)}|-{range_regex(1, 2 ** (bits - 1))})"
     t["H"] = f"H[0-9A-F]{{1,{bits // 4}}}"
@@ -142,8 +176,9 @@ def _spans(i: Instr, wide: bool, n: int) -> tuple[int, int]:
 class _Operands:
     """Named terminals, one per (operand classes, width): the grammar names each regex once."""
 
-    def __init__(self, cpu: str):
+    def __init__(self, cpu: str, io: Mapping[str, Collection[int]] | None = None):
         self.cpu = cpu
+        self.io = io
         self.names: dict[tuple, str] = {}
         self.regex: dict[str, str] = {}
 
@@ -152,7 +187,7 @@ class _Operands:
         kinds = frozenset([kinds]) if isinstance(kinds, str) else kinds
         key = (kinds, wide, spans)
         if key not in self.names:
-            t = _terminals(self.cpu, wide, *spans)
+            t = _terminals(self.cpu, wide, *spans, io=self.io)
             name = f"OPERAND{len(self.names)}"
             self.names[key] = name
             # digit-specified devices (K4M0) before constants (K4), for the same reason
@@ -244,13 +279,15 @@ def _levels(bounded: bool) -> str:
     return "\n".join(rules)
 
 
-def lark_grammar(cpu: str = "fx3u", bounded: bool = True) -> str:
+def lark_grammar(cpu: str = "fx3u", bounded: bool = True,
+                 io: Mapping[str, Collection[int]] | None = None) -> str:
     """The grammar text (Lark syntax; llguidance reads the same).
 
     Programs it accepts pass the checker (tests hold it to that), so it leaves out what the
     checker could reject but a grammar cannot see: pointer labels with CJ/CALL/FEND, interrupts.
+    `io` (named_io of the request) limits the inputs and outputs contacts and coils may name.
     """
-    ops = _Operands(cpu)
+    ops = _Operands(cpu, io)
     by_role: dict[str, list[str]] = {}
     for i in table_for(cpu).values():
         if i.name in _STRUCTURAL | _NOT_GENERATED:

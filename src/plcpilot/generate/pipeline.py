@@ -182,7 +182,8 @@ def generate(request: str, settings: Settings = Settings(), *, task: Task | None
 
         say(Status(f"loading model {settings.model}"))
         backend = load_backend(settings.model)
-    constraint = language.constraint(backend, **options) if settings.grammar else None
+    constraint = language.constraint(backend, request=request, **options) \
+        if settings.grammar else None
     result = Generation(request=request, settings=asdict(settings) | {"options": options})
     timings = {"retrieve_ms": 0.0, "decode_s": 0.0, "check_s": 0.0, "simulate_s": 0.0}
     started = time.perf_counter()

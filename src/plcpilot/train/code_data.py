@@ -146,14 +146,16 @@ def _exemplars(pool: list[Task], vectors: np.ndarray, row: int, leave_family: bo
             mmr_pick(candidates, vectors, k=r.k, threshold=r.threshold, lam=r.lam)]
 
 
-def code_examples(built: Built, embedder, seed: int) -> Iterator[Example]:
+def code_examples(built: Built, embedder, seed: int,
+                  only: tuple[str, ...] = LANGUAGES) -> Iterator[Example]:
+    """The examples of every task of the `only` languages (the train and validation splits)."""
     rng = random.Random(seed)
     for split, tasks in built.tasks.items():
         if split == "test":  # held out: measured by a bench run over its task file
             continue
         for language_name in LANGUAGES:
             pool = [t for t in tasks if t.language == language_name]
-            if not pool:
+            if language_name not in only or not pool:
                 continue
             language = languages.get(language_name)
             vectors = embedder.encode([t.prompt for t in pool])

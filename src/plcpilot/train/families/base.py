@@ -207,8 +207,9 @@ class Family:
 
     draw: parameters and signals for one instance;
     phrasings: prompt writers (draw, names) → text, several sentence shapes each;
-    fx / st: the reference program for the draw, with the language's names (fx None: a
-        problem FX IL does not state naturally, such as a function block over an array);
+    fx / st: the reference program for the draw, with the language's names (None: a problem
+        the language does not state naturally, such as a function block over an array in FX
+        IL, or several independent requirements in one ST program);
     sfc: the chart for the draw, for the families a chart states naturally (None: no SFC task);
     tests: (test name, role-level events) pairs from the draw's specification;
     explain: one sentence on how the reference works (the two-part answer's explanation)."""
@@ -218,7 +219,7 @@ class Family:
     draw: Callable[[random.Random], Draw]
     phrasings: tuple[Callable[[Draw, dict[str, str]], str], ...]
     fx: Callable[[Draw, dict[str, str]], str] | None
-    st: Callable[[Draw, dict[str, str]], str]
+    st: Callable[[Draw, dict[str, str]], str] | None
     tests: Callable[[Draw], list[tuple[str, list[dict]]]]
     explain: str
     # role groups whose inputs the specification treats alike (the starts of a latch): an FX
