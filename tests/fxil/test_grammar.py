@@ -162,3 +162,8 @@ def test_a_grammar_bound_to_the_named_io_keeps_every_reference_and_refuses_other
     assert rejected_at(fx.grammar(io="named", request="Input X0."), "LD X0\nOUT Y7\nEND\n") \
         is None
     assert rejected_at(fx.grammar(request=request), "LD X4\nOUT Y0\nEND\n") is None
+    # no FX input has more than three octal digits: a hostile range names nothing, in no time
+    from plcpilot.fxil.grammar import named_io
+
+    assert named_io("X0-X77777777777 X17 Y9 <b>Y7</b>" * 1000) == {
+        "X": frozenset({0, 15}), "Y": frozenset({7})}

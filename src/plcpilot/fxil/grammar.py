@@ -85,9 +85,10 @@ def _device_regex(letter: str, cpu: str, span: int = 1) -> str:
 
 
 # "X0", "K4Y0" (a digit-specified group starts at a named device) and ranges "X0–X7",
-# "X0 to X7", "Y0..Y7", octal as FX numbers its inputs and outputs
-_IO = re.compile(r"(?<![A-Za-z0-9])(?:K\d)?([XY])([0-7]+)\b")
-_IO_RANGE = re.compile(r"\b([XY])([0-7]+)\s*(?:-|–|to|\.\.)\s*\1?([0-7]+)\b")
+# "X0 to X7", "Y0..Y7", octal as FX numbers its inputs and outputs; no FX input or output has
+# more than three digits, so a range names at most 512 devices whatever the request says
+_IO = re.compile(r"(?<![A-Za-z0-9])(?:K\d)?([XY])([0-7]{1,3})\b")
+_IO_RANGE = re.compile(r"\b([XY])([0-7]{1,3})\s*(?:-|–|to|\.\.)\s*\1?([0-7]{1,3})\b")
 
 
 def named_io(request: str) -> dict[str, frozenset[int]]:

@@ -129,16 +129,16 @@ def _named(values: dict, names: dict[str, str], language: str) -> dict:
     return {names[role]: value(v) for role, v in values.items()}
 
 
+def map_values(events: Iterable[dict], fn: Callable[[dict], dict]) -> list[dict]:
+    """The events with each of their set/expect/hold mappings passed through `fn`."""
+    return [{k: fn(v) if k in ("set", "expect", "hold") else v for k, v in e.items()}
+            for e in events]
+
+
 def render_test(name: str, events: Iterable[dict], draw: Draw, language: str) -> dict:
     """A test of FORMATS.md §1 with the language's names (FX bits as 0/1, ST as BOOL)."""
     names = draw.names[language]
-    timeline = []
-    for e in events:
-        e = dict(e)
-        for key in ("set", "expect", "hold"):
-            if key in e:
-                e[key] = _named(e[key], names, language)
-        timeline.append(e)
+    timeline = map_values(events, lambda values: _named(values, names, language))
     timeline.sort(key=lambda e: e.get("at_ms", e.get("from_ms")))
     return {"name": name, "scan_ms": SCAN_MS, "timeline": timeline}
 

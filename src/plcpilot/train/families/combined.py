@@ -17,12 +17,14 @@ from __future__ import annotations
 import random
 import re
 
-from plcpilot.train.families.base import Draw, Family, Signal
+from plcpilot.train.families.base import Draw, Family, Signal, map_values
 from plcpilot.train.families.counting import COUNTER, SEQUENCE
 from plcpilot.train.families.logic import INTERLOCK, LATCH
 from plcpilot.train.families.timing import FLASHER, OFF_DELAY, ON_DELAY_CHAIN, PULSE
 
-# SCALING writes words only; a program has one STL sequence at most (both start from S0)
+# the bit-logic and timing families, as the shipped basic-control tasks combine them (SCALING's
+# word arithmetic and AVERAGE, ST only, are left out); sampling distinct families keeps a
+# program to one STL sequence, as every sequence starts from S0
 PARTS = (LATCH, INTERLOCK, ON_DELAY_CHAIN, OFF_DELAY, PULSE, FLASHER, COUNTER, SEQUENCE)
 _BY_NAME = {f.name: f for f in PARTS}
 MAX_BITS = 16  # assign_names numbers inputs and outputs from X0–X17 / Y0–Y17
@@ -89,19 +91,10 @@ def _fx(draw: Draw, names: dict[str, str]) -> str:
     return "\n".join([*lines, "END"]) + "\n"
 
 
-def _renamed(events: list[dict], i: int) -> list[dict]:
-    out = []
-    for e in events:
-        e = dict(e)
-        for key in ("set", "expect", "hold"):
-            if key in e:
-                e[key] = {_prefix(i, role): v for role, v in e[key].items()}
-        out.append(e)
-    return out
-
-
 def _tests(draw: Draw) -> list[tuple[str, list[dict]]]:
-    return [(f"{family_name}: {name}", _renamed(events, i))
+    """Each part's tests, its roles renamed to the combined draw's."""
+    return [(f"{family_name}: {name}",
+             map_values(events, lambda values, i=i: {_prefix(i, r): v for r, v in values.items()}))
             for i, (family_name, part) in enumerate(draw.params["parts"])
             for name, events in _BY_NAME[family_name].tests(part)]
 
